@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * maps.h - every map of the XDP program, with BTF-typed keys and values so bpftool prints named
+ * fields. Names and sizes come from abi.h. No `pinning` attribute: the loader chooses the pin
+ * directory per interface (XT_PIN_ROOT/<ifname>/) and sets each map's pin path before loading.
+ */
+#ifndef XT_MAPS_H
+#define XT_MAPS_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+#include "abi.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xt_config);
+} XT_MAP_CONFIG SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xt_stats);
+} XT_MAP_STATS SEC(".maps");
+
+/* LPM tries must be created without preallocation. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, XT_DENY_V4_MAX);
+	__type(key, struct xt_lpm_v4);
+	__type(value, struct xt_ip_rule);
+} XT_MAP_DENY_V4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, XT_DENY_V6_MAX);
+	__type(key, struct xt_lpm_v6);
+	__type(value, struct xt_ip_rule);
+} XT_MAP_DENY_V6 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, XT_ALLOW_V4_MAX);
+	__type(key, struct xt_lpm_v4);
+	__type(value, struct xt_ip_rule);
+} XT_MAP_ALLOW_V4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, XT_ALLOW_V6_MAX);
+	__type(key, struct xt_lpm_v6);
+	__type(value, struct xt_ip_rule);
+} XT_MAP_ALLOW_V6 SEC(".maps");
+
+/* A plain hash, not an LRU: a ban must never be evicted by traffic. Preallocated, so the lookup on
+ * every packet never touches the allocator. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XT_BANS_MAX);
+	__type(key, struct xt_addr);
+	__type(value, struct xt_ban);
+} XT_MAP_BANS SEC(".maps");
+
+/* Token buckets are LRU: a flood of new sources evicts the quietest buckets, and an evicted bucket
+ * comes back full, which is the state an idle source would have anyway. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, XT_SPIKE_MAX);
+	__type(key, struct xt_addr);
+	__type(value, struct xt_gcra);
+} XT_MAP_SPIKE SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, XT_SYN_MAX);
+	__type(key, struct xt_addr);
+	__type(value, struct xt_gcra);
+} XT_MAP_SYN SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xt_gcra);
+} XT_MAP_SYN_GLOBAL SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+	__uint(max_entries, XT_TOP_DROPS_MAX);
+	__type(key, struct xt_addr);
+	__type(value, struct xt_drop_tally);
+} XT_MAP_TOP_DROPS SEC(".maps");
+
+#endif /* XT_MAPS_H */

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * stage_ban.h - the ban box: source address -> deadline (written by the CLI, later the controller).
+ *
+ * A banned source is dropped while now < deadline. The first packet after the deadline deletes the
+ * entry ("reaped"), so expired bans do not fill the map even when nobody runs the CLI. The clock is
+ * read only when an entry exists: the common case (no ban) costs one hash lookup.
+ *
+ * Race, accepted: if userspace re-bans a source between our lookup of its expired entry and our
+ * delete, the fresh ban is deleted too and the source passes until banned again. The window is a
+ * few instructions wide and only opens for a source whose previous ban has just expired.
+ */
+#ifndef XT_STAGE_BAN_H
+#define XT_STAGE_BAN_H
+
+#include "clock.h"
+#include "maps.h"
+#include "parse.h"
+
+static __always_inline enum xt_verdict stage_ban(const struct xt_pkt *pkt, struct xt_clock *clk)
+{
+	struct xt_ban *ban = bpf_map_lookup_elem(&XT_MAP_BANS, &pkt->src);
+
+	if (!ban)
+		return XT_PASS;
+	if (clock_now(clk) < ban->deadline_ns) {
+		__sync_fetch_and_add(&ban->hits, 1);
+		return XT_DROP_BANNED;
+	}
+	bpf_map_delete_elem(&XT_MAP_BANS, &pkt->src);
+	return XT_PASS;
+}
+
+#endif /* XT_STAGE_BAN_H */

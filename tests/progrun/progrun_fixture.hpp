@@ -1,0 +1,85 @@
+// A fixture that loads the real XDP program (the generated skeleton) once per test, writes its
+// configuration and runs frames through it with BPF_PROG_TEST_RUN. No kernel behaviour is mocked:
+// the verifier, the maps and the program are the production ones, only the clock is injected
+// (xt_config.clock_override_ns) so token buckets and ban deadlines are exact.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string_view>
+
+#include "abi.h"
+#include "packet_builder.hpp"
+
+struct xdp_throttle;  // generated skeleton (xdp_throttle.skel.h)
+
+namespace xt::test {
+
+// XDP actions as the tests compare them (linux/bpf.h's enum xdp_action).
+inline constexpr int kXdpDrop = 1;
+inline constexpr int kXdpPass = 2;
+
+// An arbitrary, non-zero instant for the injected clock (0 means "use the kernel clock").
+inline constexpr uint64_t kT0 = 1'000'000'000'000ULL;
+inline constexpr uint64_t kSecond = 1'000'000'000ULL;
+inline constexpr uint64_t kMillisecond = 1'000'000ULL;
+
+struct SkeletonDeleter {
+    void operator()(xdp_throttle* skel) const;
+};
+using SkeletonPtr = std::unique_ptr<xdp_throttle, SkeletonDeleter>;
+
+// Opens and loads the skeleton; null (and the libbpf error printed) on failure.
+SkeletonPtr load_skeleton();
+
+// The key of every per-source map: IPv4 IPv4-mapped (abi.h).
+xt_addr source_key(std::string_view ip);
+
+// Counter of one verdict: the members after `seen` are in enum xt_verdict order (abi.h).
+const xt_counter& verdict_counter(const xt_stats& stats, xt_verdict v);
+
+class ProgRunTest : public ::testing::Test {
+protected:
+    void SetUp() override;
+
+    // Writes config_ to the config map; call after changing it.
+    void apply_config();
+    void set_clock(uint64_t now_ns);
+    // Token-bucket settings through the one derivation the CLI uses (xt::make_rate).
+    static xt_rate rate(uint64_t tokens, uint64_t every_ns, uint64_t burst);
+
+    // Runs one frame through the program; returns the XDP action (kXdpPass / kXdpDrop).
+    int run(const Frame& frame);
+
+    // Per-CPU counters summed over every possible CPU.
+    xt_stats stats() const;
+    uint64_t packets(xt_verdict v) const { return verdict_counter(stats(), v).packets; }
+
+    // IP rules: CIDR "a.b.c.d/n" or "x::/n"; a bare address is a host rule.
+    void deny(std::string_view cidr) { add_rule(cidr, false); }
+    void allow(std::string_view cidr) { add_rule(cidr, true); }
+    uint64_t deny_hits(std::string_view cidr) const { return rule_hits(cidr, false); }
+    uint64_t allow_hits(std::string_view cidr) const { return rule_hits(cidr, true); }
+
+    void ban(std::string_view ip, uint64_t deadline_ns);
+    std::optional<xt_ban> ban_entry(std::string_view ip) const;
+
+    // Summed per-CPU drop tally of a source, if it has one.
+    std::optional<xt_drop_tally> drop_tally(std::string_view ip) const;
+    // Whether a bucket exists for this key in a per-source map (XT_MAP_SPIKE, XT_MAP_SYN).
+    bool spike_bucket_exists(std::string_view key_ip) const;
+
+    int map_fd(const char* name) const;
+
+    SkeletonPtr skel_;
+    xt_config config_{};
+
+private:
+    void add_rule(std::string_view cidr, bool allow_list);
+    uint64_t rule_hits(std::string_view cidr, bool allow_list) const;
+};
+
+}  // namespace xt::test

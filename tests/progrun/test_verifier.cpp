@@ -1,0 +1,33 @@
+// Tier 3: the verifier accepts the program as built, and how big it is once translated.
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <fmt/format.h>
+#include <linux/bpf.h>
+#include <unistd.h>
+
+#include "progrun_fixture.hpp"
+#include "xdp_throttle.skel.h"
+
+namespace xt::test {
+namespace {
+
+TEST(VerifierLoad, XdpThrottleLoads) {
+    if (geteuid() != 0) GTEST_SKIP() << "loading BPF programs needs root";
+    SkeletonPtr skel = load_skeleton();
+    ASSERT_TRUE(skel);
+    const int fd = bpf_program__fd(skel->progs.xdp_throttle);
+    ASSERT_GE(fd, 0);
+    bpf_prog_info info{};
+    uint32_t len = sizeof(info);
+    ASSERT_EQ(bpf_obj_get_info_by_fd(fd, &info, &len), 0);
+    EXPECT_EQ(info.type, BPF_PROG_TYPE_XDP);
+    EXPECT_STREQ(info.name, XT_PROG_NAME);
+    EXPECT_EQ(info.nr_map_ids, 11u) << "every map of abi.h is used by the program";
+    fmt::print("xdp_throttle: {} xlated instructions ({} bytes), {} bytes JITed, {} instructions processed by the verifier\n",
+               info.xlated_prog_len / sizeof(bpf_insn), info.xlated_prog_len, info.jited_prog_len,
+               info.verified_insns);
+    RecordProperty("xlated_insns", static_cast<int>(info.xlated_prog_len / sizeof(bpf_insn)));
+}
+
+}  // namespace
+}  // namespace xt::test
