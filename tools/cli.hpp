@@ -1,0 +1,85 @@
+// Shared plumbing of the xdp-throttle verbs: option parsing with Boost.Program_options, the error
+// types that main() turns into exit codes, and opening an interface's maps with the right locking.
+#pragma once
+
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/program_options.hpp>
+#include <nlohmann/json.hpp>
+
+#include "xdp_throttle/loader.hpp"
+#include "xdp_throttle/maps.hpp"
+#include "xdp_throttle/result.hpp"
+
+namespace xt::cli {
+
+namespace po = boost::program_options;
+using Args = std::vector<std::string>;  // the arguments after the verb
+
+// Bad command line: exit code 2, message followed by a pointer to `xdp-throttle <verb> --help`.
+struct UsageError : std::runtime_error {
+    UsageError(std::string message, std::string verb)
+        : std::runtime_error(std::move(message)), verb(std::move(verb)) {}
+    std::string verb;
+};
+// Anything else that stops a command: exit code 1.
+struct CommandError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+template <typename T>
+T unwrap(Result<T> r) {
+    if (!r) throw CommandError(r.error().message);
+    return std::move(*r);
+}
+inline void unwrap(Status s) {
+    if (!s) throw CommandError(s.error().message);
+}
+// Bad values (a CIDR, a duration, a rate) are errors of the command (exit 1), like the issue's
+// "bad CIDR"/"bad duration"; UsageError is for a command line of the wrong shape.
+struct ParsedArgs {
+    po::variables_map vm;
+    std::vector<std::string> positionals;
+    bool help = false;
+
+    bool flag(const char* name) const { return vm.count(name) > 0; }
+    std::optional<std::string> value(const char* name) const {
+        if (!vm.count(name)) return std::nullopt;
+        return vm[name].as<std::string>();
+    }
+};
+
+// Parses `args` against `options` (--help is added); positionals are collected in order.
+ParsedArgs parse_args(const Args& args, const po::options_description& options, std::string_view verb);
+
+// Adds --iface IFACE to `options`.
+void add_iface_option(po::options_description& options);
+
+// The maps of the interface a rule command works on. Mutating commands hold the pin-root lock for
+// their whole read-modify-write.
+struct MapSession {
+    std::optional<PinRootLock> lock;
+    InterfaceMaps maps;
+};
+MapSession open_maps(const ParsedArgs& parsed, bool mutating);
+
+// ensure_bpffs(), with its warning (if any) on stderr.
+void prepare_bpffs();
+
+void print_json(const nlohmann::json& value, bool one_line = false);
+
+// Verbs (one file per group).
+int run_attach(const Args& args);
+int run_detach(const Args& args);
+int run_status(const Args& args);
+int run_ip(const Args& args);
+int run_ban(const Args& args);
+int run_limit(const Args& args);
+int run_stats(const Args& args);
+int run_top(const Args& args);
+
+}  // namespace xt::cli

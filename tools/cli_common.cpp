@@ -1,0 +1,58 @@
+#include <fmt/format.h>
+
+#include "cli.hpp"
+
+namespace xt::cli {
+
+ParsedArgs parse_args(const Args& args, const po::options_description& options, std::string_view verb) {
+    po::options_description all;
+    all.add(options);
+    all.add_options()("help,h", "show this help");
+    po::options_description hidden;
+    hidden.add_options()("positional", po::value<std::vector<std::string>>(), "");
+    all.add(hidden);
+    po::positional_options_description positional;
+    positional.add("positional", -1);
+    ParsedArgs parsed;
+    try {
+        // No option guessing: "--for" must not silently match "--force" some day.
+        const auto style = po::command_line_style::default_style &
+                           ~po::command_line_style::allow_guessing;
+        po::store(po::command_line_parser(args).options(all).positional(positional).style(style).run(),
+                  parsed.vm);
+        po::notify(parsed.vm);
+    } catch (const po::error& e) {
+        throw UsageError(e.what(), std::string(verb));
+    }
+    parsed.help = parsed.vm.count("help") > 0;
+    if (parsed.vm.count("positional"))
+        parsed.positionals = parsed.vm["positional"].as<std::vector<std::string>>();
+    return parsed;
+}
+
+void add_iface_option(po::options_description& options) {
+    options.add_options()("iface,i", po::value<std::string>(),
+                          "interface to work on (optional when exactly one is attached)");
+}
+
+void prepare_bpffs() {
+    const auto state = unwrap(ensure_bpffs());
+    if (const auto warning = state.warning(); !warning.empty())
+        fmt::print(stderr, "xdp-throttle: warning: {}\n", warning);
+}
+
+MapSession open_maps(const ParsedArgs& parsed, bool mutating) {
+    unwrap(check_privileges());
+    prepare_bpffs();
+    std::optional<PinRootLock> lock;
+    if (mutating) lock.emplace(unwrap(PinRootLock::acquire()));
+    const std::string iface = unwrap(resolve_interface(parsed.value("iface")));
+    return MapSession{std::move(lock), unwrap(InterfaceMaps::open(iface))};
+}
+
+void print_json(const nlohmann::json& value, bool one_line) {
+    fmt::print("{}\n", one_line ? value.dump() : value.dump(2));
+    std::fflush(stdout);
+}
+
+}  // namespace xt::cli

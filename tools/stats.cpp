@@ -1,0 +1,138 @@
+// stats, top.
+#include <fmt/format.h>
+
+#include <chrono>
+#include <thread>
+
+#include "cli.hpp"
+#include "xdp_throttle/commands.hpp"
+
+namespace xt::cli {
+namespace {
+
+constexpr const char* kStatsHelp = R"(usage: xdp-throttle stats [--json] [--watch SECONDS] [--iface IFACE]
+
+Packets and bytes seen by the XDP program, passed, and dropped by reason (malformed, ip_deny,
+not_allowed, banned, spike, syn_source, syn_global), summed over CPUs. Counters survive detach and
+attach (not --purge). With --watch, prints every SECONDS until interrupted: as text with
+per-second rates, or as one JSON object per line.
+
+examples:
+  xdp-throttle stats
+  xdp-throttle stats --json | jq .counters.spike.packets
+  xdp-throttle stats --watch 1
+)";
+
+constexpr const char* kTopHelp = R"(usage: xdp-throttle top [-n N] [--json] [--iface IFACE]
+
+The sources dropped most (default 10, at most 4096), with the reason of their latest drops.
+Tracked in an LRU table: the quietest sources are forgotten first.
+
+examples:
+  xdp-throttle top
+  xdp-throttle top -n 3 --json
+)";
+
+nlohmann::json stats_json(const std::string& iface, const xt_stats& stats) {
+    nlohmann::json counters = nlohmann::json::object();
+    for (const auto& c : named_counters(stats))
+        counters[std::string(c.name)] = {{"packets", c.counter.packets}, {"bytes", c.counter.bytes}};
+    return {{"iface", iface}, {"counters", counters}};
+}
+
+void print_stats_text(const std::string& iface, const xt_stats& now, const xt_stats* before,
+                      double seconds) {
+    fmt::print("{}:\n", iface);
+    const auto counters = named_counters(now);
+    const auto previous = before ? named_counters(*before) : std::vector<NamedCounter>{};
+    for (size_t i = 0; i < counters.size(); ++i) {
+        const auto& c = counters[i];
+        fmt::print("  {:<12} {:>16} packets {:>20} bytes", c.name, c.counter.packets, c.counter.bytes);
+        if (before && seconds > 0)
+            fmt::print("  {:>12.0f} pps", static_cast<double>(c.counter.packets - previous[i].counter.packets) /
+                                              seconds);
+        fmt::print("\n");
+    }
+    std::fflush(stdout);
+}
+
+}  // namespace
+
+int run_stats(const Args& args) {
+    po::options_description options("stats options");
+    add_iface_option(options);
+    options.add_options()("json", "print JSON")("watch", po::value<std::string>(),
+                                                "repeat every SECONDS");
+    const auto parsed = parse_args(args, options, "stats");
+    if (parsed.help) {
+        fmt::print("{}", kStatsHelp);
+        return 0;
+    }
+    if (!parsed.positionals.empty())
+        throw UsageError(fmt::format("stats takes no arguments, got {}", fmt::join(parsed.positionals, " ")),
+                         "stats");
+    std::optional<uint64_t> watch;
+    if (auto w = parsed.value("watch")) watch = unwrap(validate_watch_seconds(*w));
+    const bool json = parsed.flag("json");
+    auto session = open_maps(parsed, /*mutating=*/false);
+    const auto& iface = session.maps.iface;
+    if (!watch) {
+        const auto stats = unwrap(read_stats(session.maps));
+        if (json)
+            print_json(stats_json(iface, stats));
+        else
+            print_stats_text(iface, stats, nullptr, 0);
+        return 0;
+    }
+    std::optional<xt_stats> previous;
+    auto last = std::chrono::steady_clock::now();
+    for (;;) {
+        const auto stats = unwrap(read_stats(session.maps));
+        const auto now = std::chrono::steady_clock::now();
+        if (json)
+            print_json(stats_json(iface, stats), /*one_line=*/true);
+        else
+            print_stats_text(iface, stats, previous ? &*previous : nullptr,
+                             std::chrono::duration<double>(now - last).count());
+        previous = stats;
+        last = now;
+        std::this_thread::sleep_for(std::chrono::seconds(*watch));
+    }
+}
+
+int run_top(const Args& args) {
+    po::options_description options("top options");
+    add_iface_option(options);
+    options.add_options()(",n", po::value<std::string>(), "how many sources (default 10)")(
+        "json", "print JSON");
+    const auto parsed = parse_args(args, options, "top");
+    if (parsed.help) {
+        fmt::print("{}", kTopHelp);
+        return 0;
+    }
+    if (!parsed.positionals.empty())
+        throw UsageError(fmt::format("top takes no arguments, got {}", fmt::join(parsed.positionals, " ")),
+                         "top");
+    const size_t count = unwrap(validate_top_count(parsed.value("-n").value_or("10")));
+    auto session = open_maps(parsed, /*mutating=*/false);
+    const auto top = unwrap(read_top_drops(session.maps, count));
+    if (parsed.flag("json")) {
+        nlohmann::json out = nlohmann::json::array();
+        for (const auto& t : top)
+            out.push_back({{"source", format_address(t.source)},
+                           {"packets", t.packets},
+                           {"bytes", t.bytes},
+                           {"last_reason", verdict_name(t.last_verdict)}});
+        print_json(out);
+        return 0;
+    }
+    fmt::print("{}: top {} dropped source{}\n", session.maps.iface, top.size(), top.size() == 1 ? "" : "s");
+    if (top.empty()) return 0;
+    fmt::print("  {:<40} {:>14} {:>16}  {}\n", "source", "packets", "bytes", "last reason");
+    for (const auto& t : top)
+        fmt::print("  {:<40} {:>14} {:>16}  {}\n", format_address(t.source), t.packets, t.bytes,
+                   verdict_name(t.last_verdict));
+    return 0;
+}
+
+}  // namespace xt::cli

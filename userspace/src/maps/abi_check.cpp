@@ -1,0 +1,22 @@
+// The ABI header is compiled by clang -target bpf and by g++; these asserts catch any layout drift
+// (padding, alignment) between the two at build time of the userspace side.
+#include <cstddef>
+
+#include "abi.h"
+
+static_assert(sizeof(xt_addr) == 16);
+static_assert(sizeof(xt_lpm_v4) == 8);
+static_assert(sizeof(xt_lpm_v6) == 20);
+static_assert(sizeof(xt_ip_rule) == 8);
+static_assert(sizeof(xt_ban) == 32 + XT_BAN_REASON_LEN);
+static_assert(offsetof(xt_ban, reason) == 32);
+static_assert(sizeof(xt_gcra) == 8);
+static_assert(sizeof(xt_rate) == 40);
+static_assert(offsetof(xt_config, clock_override_ns) == 8);
+static_assert(offsetof(xt_config, spike) == 16);
+static_assert(sizeof(xt_config) == 16 + 3 * sizeof(xt_rate) + 8 * 8);
+static_assert(sizeof(xt_counter) == 16);
+static_assert(sizeof(xt_stats) == (1 + XT_VERDICT_COUNT) * sizeof(xt_counter));
+static_assert(offsetof(xt_stats, passed) + XT_DROP_SYN_GLOBAL * sizeof(xt_counter) ==
+              offsetof(xt_stats, syn_global));
+static_assert(sizeof(xt_drop_tally) == 24);
