@@ -8,10 +8,12 @@ PACKAGES=(
   build-essential cmake pkg-config clang llvm libelf-dev zlib1g-dev linux-libc-dev
   libbpf-dev libxdp-dev bpftool xdp-tools
   libboost-program-options-dev libfmt-dev libexpected-dev nlohmann-json3-dev libspdlog-dev
+  # gateway HTTP layer: request/response parsing, bot-detector patterns, libFuzzer runtime
+  libhttp-parser-dev libre2-dev libclang-rt-14-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   iproute2 ethtool iputils-ping curl hping3 python3-scapy nftables netcat-openbsd
-  nginx-light wrk procps util-linux
+  nginx-light wrk procps util-linux jq python3
 )
 
 if [[ $(id -u) -ne 0 ]]; then

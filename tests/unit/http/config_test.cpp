@@ -1,0 +1,351 @@
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "test_support.hpp"
+#include "xdp_throttle/config/load_config.hpp"
+
+using namespace xt::config;
+
+namespace {
+
+constexpr uint64_t kSecond = 1'000'000'000;
+
+bool has_ignored(const Config& c, const std::string& name) {
+    return std::any_of(c.ignored_namespaces.begin(), c.ignored_namespaces.end(),
+                       [&](const IgnoredNamespace& n) { return n.name == name; });
+}
+
+std::string joined(const std::vector<std::string>& v) {
+    std::string out;
+    for (const auto& s : v) out += s + "\n";
+    return out;
+}
+
+}  // namespace
+
+TEST(ConfigLoad, GatewayFixtureLoadsEveryBlock) {
+    auto loaded = load_config((xt::test::fixtures_dir() / "gateway.json").string());
+    ASSERT_TRUE(loaded) << loaded.error().message;
+    const Config& c = *loaded;
+    ASSERT_EQ(c.endpoints.size(), 4u);
+
+    ASSERT_TRUE(c.service_limit);
+    ASSERT_TRUE(c.service_limit->shared);
+    EXPECT_EQ(c.service_limit->shared->max_rate, 1000);
+    EXPECT_EQ(c.service_limit->shared->capacity, 1000u);  // defaulted to the rate per second
+    ASSERT_TRUE(c.service_limit->client);
+    EXPECT_EQ(c.service_limit->client->strategy, ClientStrategy::ip);
+
+    const Endpoint& users = c.endpoints[0];
+    EXPECT_EQ(users.method, "GET");
+    EXPECT_EQ(users.pattern, "/api/users/{id}");
+    ASSERT_TRUE(users.router_limit && users.router_limit->shared && users.router_limit->client);
+    EXPECT_EQ(users.router_limit->shared->every_ns, 600 * kSecond);
+    // 50 per 10 minutes is below 1 per second: KrakenD's default capacity is then 1.
+    EXPECT_EQ(users.router_limit->shared->capacity, 1u);
+    ASSERT_EQ(users.backends.size(), 1u);
+    ASSERT_EQ(users.backends[0].hosts.size(), 1u);
+    EXPECT_EQ(users.backends[0].hosts[0].host, "10.0.0.2");
+    EXPECT_EQ(users.backends[0].hosts[0].port, 8080);
+    ASSERT_TRUE(users.backends[0].proxy_limit);
+    EXPECT_DOUBLE_EQ(users.backends[0].proxy_limit->max_rate, 0.5);
+    EXPECT_EQ(users.backends[0].proxy_limit->capacity, 1u);
+    ASSERT_TRUE(users.backends[0].circuit_breaker);
+    EXPECT_EQ(users.backends[0].circuit_breaker->interval_s, 60u);
+    EXPECT_TRUE(users.backends[0].circuit_breaker->log_status_change);
+
+    EXPECT_EQ(c.endpoints[1].method, "POST");  // "post" is upper-cased
+    ASSERT_TRUE(c.endpoints[1].router_limit->client);
+    EXPECT_EQ(c.endpoints[1].router_limit->client->strategy, ClientStrategy::header);
+    EXPECT_EQ(c.endpoints[1].router_limit->client->key, "X-Api-Key");
+    // A backend without `host` takes the service-level one.
+    ASSERT_EQ(c.endpoints[1].backends[0].hosts.size(), 1u);
+    EXPECT_EQ(c.endpoints[1].backends[0].hosts[0].port, 8080);
+
+    const auto& tenant_hosts = c.endpoints[2].backends[0].hosts;
+    ASSERT_EQ(tenant_hosts.size(), 2u);
+    EXPECT_EQ(tenant_hosts[0].host, "2001:db8::2");
+    EXPECT_EQ(tenant_hosts[0].port, 9000);
+    EXPECT_EQ(tenant_hosts[1].port, 443);
+
+    ASSERT_TRUE(c.bot_detector);
+    EXPECT_EQ(c.bot_detector->patterns.size(), 1u);
+
+    const GatewaySettings& g = c.gateway;
+    EXPECT_EQ(g.iface, "veth-edge0");
+    EXPECT_EQ(g.peer, "veth-edge1");
+    EXPECT_EQ(g.http_ports, (std::vector<uint16_t>{80, 8080}));
+    EXPECT_EQ(g.trusted_proxies.size(), 2u);
+    EXPECT_EQ(g.l3.spike.rate, 1000u);
+    EXPECT_EQ(g.l3.spike.burst, 2000u);
+    EXPECT_EQ(g.l3.syn.every_ns, kSecond);
+    EXPECT_EQ(g.l3.syn_global.burst, 10000u);  // burst defaults to the rate
+    EXPECT_EQ(g.flows.max_flows, 1000u);
+    EXPECT_EQ(g.flows.idle_timeout_ns, 30 * kSecond);
+    EXPECT_EQ(g.flows.max_clients_per_limit, 500u);
+
+    for (const char* ns : {"telemetry/logging", "security/cors", "proxy", "auth/validator",
+                           "modifier/lua-backend"})
+        EXPECT_TRUE(has_ignored(c, ns)) << ns;
+    EXPECT_FALSE(has_ignored(c, "xdp-throttle"));
+    EXPECT_FALSE(has_ignored(c, "qos/circuit-breaker"));
+}
+
+TEST(ConfigLoad, DefaultsWithoutOwnNamespace) {
+    auto loaded = parse_config(R"({"version": 3, "endpoints": []})");
+    ASSERT_TRUE(loaded) << loaded.error().message;
+    EXPECT_EQ(loaded->gateway.http_ports, (std::vector<uint16_t>{80}));
+    EXPECT_EQ(loaded->gateway.l3.spike.rate, 0u);  // off
+    EXPECT_TRUE(loaded->gateway.service_limit_all_paths);
+}
+
+TEST(ConfigLoad, KrakendShapesFixtureListsIgnoredNamespacesOnce) {
+    auto report = check_config((xt::test::fixtures_dir() / "krakend_shapes.json").string());
+    ASSERT_TRUE(report.ok()) << joined(report.problems);
+    const Config& c = report.config;
+    EXPECT_EQ(c.endpoints.size(), 6u);
+    EXPECT_EQ(c.endpoints[0].pattern, "/");
+    for (const char* ns : {"router", "telemetry/metrics", "proxy", "qos/http-cache", "validation/cel",
+                           "auth/validator"})
+        EXPECT_TRUE(has_ignored(c, ns)) << ns;
+    // Each name once, however often it appears.
+    std::vector<std::string> names;
+    for (const auto& n : c.ignored_namespaces) names.push_back(n.name);
+    auto sorted = names;
+    std::sort(sorted.begin(), sorted.end());
+    EXPECT_EQ(std::unique(sorted.begin(), sorted.end()), sorted.end());
+    ASSERT_TRUE(c.endpoints[4].backends[0].circuit_breaker);
+    EXPECT_EQ(c.endpoints[4].backends[0].hosts[0].host, "showrss.info");
+}
+
+TEST(ConfigLoad, RealKrakendCeFileLoadsUnmodified) {
+    const auto path = xt::test::krakend_ce_fixture();
+    if (!std::filesystem::exists(path)) GTEST_SKIP() << "not present: " << path;
+    auto report = check_config(path.string());
+    ASSERT_TRUE(report.ok()) << joined(report.problems);
+    EXPECT_EQ(report.config.endpoints.size(), 35u);
+    EXPECT_TRUE(report.config.bot_detector);
+    EXPECT_TRUE(has_ignored(report.config, "security/cors"));
+    EXPECT_TRUE(has_ignored(report.config, "modifier/lua-proxy"));
+}
+
+TEST(ConfigLoad, WrongTypeFixtureNamesThePath) {
+    auto loaded = load_config((xt::test::fixtures_dir() / "wrong_type.json").string());
+    ASSERT_FALSE(loaded);
+    EXPECT_NE(loaded.error().message.find(
+                  R"($.endpoints[0].extra_config["qos/ratelimit/router"].max_rate: expected a number, got string "ten")"),
+              std::string::npos)
+        << loaded.error().message;
+}
+
+TEST(ConfigLoad, UnreadableFileAndBadJson) {
+    auto missing = check_config("/nonexistent/krakend.json");
+    ASSERT_EQ(missing.problems.size(), 1u);
+    EXPECT_NE(missing.problems[0].find("cannot read"), std::string::npos);
+
+    auto bad = check_config_text("{\n  \"version\": 3,\n  \"endpoints\": [,]\n}");
+    ASSERT_EQ(bad.problems.size(), 1u);
+    EXPECT_NE(bad.problems[0].find("line 3"), std::string::npos) << bad.problems[0];
+}
+
+// ---- table: one bad value -> one message naming its path and what was expected ----
+
+struct BadCase {
+    const char* name;
+    const char* json;
+    const char* expected;  // substring of one problem
+};
+
+class ConfigErrors : public ::testing::TestWithParam<BadCase> {};
+
+TEST_P(ConfigErrors, NamesPathAndExpectation) {
+    const auto& c = GetParam();
+    auto report = check_config_text(c.json);
+    ASSERT_FALSE(report.ok()) << c.name;
+    EXPECT_NE(joined(report.problems).find(c.expected), std::string::npos)
+        << c.name << ":\n" << joined(report.problems);
+}
+
+#define EP(extra) R"({"version":3,"endpoints":[{"endpoint":"/a/{id}","backend":[{"host":["http://127.0.0.1"]}],"extra_config":)" extra "}]}"
+#define ROOT(extra) R"({"version":3,"extra_config":)" extra "}"
+#define BACKEND(extra) R"({"version":3,"endpoints":[{"endpoint":"/b","backend":[{"host":["http://127.0.0.1"],"extra_config":)" extra "}]}]}"
+
+INSTANTIATE_TEST_SUITE_P(
+    Table, ConfigErrors,
+    ::testing::Values(
+        BadCase{"rate as string", EP(R"({"qos/ratelimit/router":{"max_rate":"ten"}})"),
+                R"($.endpoints[0].extra_config["qos/ratelimit/router"].max_rate: expected a number, got string "ten")"},
+        BadCase{"negative rate", EP(R"({"qos/ratelimit/router":{"max_rate":-1}})"),
+                R"(["qos/ratelimit/router"].max_rate: expected a number of 0 or more)"},
+        BadCase{"negative client rate", EP(R"({"qos/ratelimit/router":{"client_max_rate":-5}})"),
+                "client_max_rate: expected a number of 0 or more"},
+        BadCase{"fractional capacity", EP(R"({"qos/ratelimit/router":{"max_rate":5,"capacity":2.5}})"),
+                "capacity: expected a whole number (0 or more), got number 2.5"},
+        BadCase{"negative capacity", EP(R"({"qos/ratelimit/router":{"max_rate":5,"capacity":-3}})"),
+                "capacity: expected a whole number (0 or more), got number -3"},
+        BadCase{"no rate at all", EP(R"({"qos/ratelimit/router":{"capacity":5}})"),
+                R"(["qos/ratelimit/router"]: expected max_rate or client_max_rate)"},
+        BadCase{"bad every", EP(R"({"qos/ratelimit/router":{"max_rate":5,"every":"ten minutes"}})"),
+                R"(every: expected a duration such as "1s" or "10m")"},
+        BadCase{"every as number", EP(R"({"qos/ratelimit/router":{"max_rate":5,"every":60}})"),
+                "every: expected a duration"},
+        BadCase{"unknown strategy", EP(R"({"qos/ratelimit/router":{"client_max_rate":5,"strategy":"cookie"}})"),
+                R"(strategy: expected "ip", "header" or "param", got string "cookie")"},
+        BadCase{"header without key", EP(R"({"qos/ratelimit/router":{"client_max_rate":5,"strategy":"header"}})"),
+                R"(key: required with strategy "header")"},
+        BadCase{"param naming no placeholder", EP(R"({"qos/ratelimit/router":{"client_max_rate":5,"strategy":"param","key":"user"}})"),
+                R"(expected the name of a placeholder of the endpoint ("id"), got "user")"},
+        BadCase{"router not an object", EP(R"({"qos/ratelimit/router":[1]})"),
+                R"(["qos/ratelimit/router"]: expected an object, got an array)"},
+        BadCase{"service param strategy", ROOT(R"({"qos/ratelimit/service":{"client_max_rate":5,"strategy":"param","key":"x"}})"),
+                R"($.extra_config["qos/ratelimit/service"].strategy: expected "ip" or "header")"},
+        BadCase{"proxy without max_rate", BACKEND(R"({"qos/ratelimit/proxy":{"capacity":1}})"),
+                R"($.endpoints[0].backend[0].extra_config["qos/ratelimit/proxy"].max_rate: required)"},
+        BadCase{"proxy unknown field", BACKEND(R"({"qos/ratelimit/proxy":{"max_rate":1,"burst":3}})"),
+                R"(["qos/ratelimit/proxy"].burst: unknown field)"},
+        BadCase{"cb missing field", BACKEND(R"({"qos/circuit-breaker":{"interval":60,"timeout":10}})"),
+                R"(["qos/circuit-breaker"].max_errors: required)"},
+        BadCase{"cb negative", BACKEND(R"({"qos/circuit-breaker":{"interval":-60,"timeout":10,"max_errors":1}})"),
+                "interval: expected a whole number (0 or more), got number -60"},
+        BadCase{"cb string", BACKEND(R"({"qos/circuit-breaker":{"interval":"60s","timeout":10,"max_errors":1}})"),
+                R"(interval: expected a whole number (0 or more), got string "60s")"},
+        BadCase{"bot bad regex", ROOT(R"({"security/bot-detector":{"patterns":["(unclosed"]}})"),
+                R"($.extra_config["security/bot-detector"].patterns[0]: expected a regular expression)"},
+        BadCase{"bot list of numbers", ROOT(R"({"security/bot-detector":{"deny":[1]}})"),
+                R"(["security/bot-detector"].deny[0]: expected a string, got number 1)"},
+        BadCase{"bot unknown field", ROOT(R"({"security/bot-detector":{"denied":["x"]}})"),
+                R"(["security/bot-detector"].denied: unknown field)"},
+        BadCase{"own port out of range", ROOT(R"({"xdp-throttle":{"http_ports":[80,70000]}})"),
+                R"($.extra_config["xdp-throttle"].http_ports[1]: expected a TCP port (1-65535), got number 70000)"},
+        BadCase{"own port twice", ROOT(R"({"xdp-throttle":{"http_ports":[80,80]}})"),
+                "http_ports[1]: port 80 listed twice"},
+        BadCase{"own empty ports", ROOT(R"({"xdp-throttle":{"http_ports":[]}})"),
+                "http_ports: expected a non-empty array"},
+        BadCase{"own bad cidr", ROOT(R"({"xdp-throttle":{"trusted_proxies":["10.0.0.1/8"]}})"),
+                "trusted_proxies[0]: expected an address or CIDR"},
+        BadCase{"own bad iface", ROOT(R"({"xdp-throttle":{"iface":"this-name-is-far-too-long-for-linux"}})"),
+                R"(["xdp-throttle"].iface: expected an interface name)"},
+        BadCase{"own unknown field", ROOT(R"({"xdp-throttle":{"ifaces":["a"]}})"),
+                R"(["xdp-throttle"].ifaces: unknown field)"},
+        BadCase{"own l3 rate zero", ROOT(R"({"xdp-throttle":{"l3":{"spike":{"rate":0}}}})"),
+                R"($.extra_config["xdp-throttle"].l3.spike: rate must be at least 1)"},
+        BadCase{"own l3 missing rate", ROOT(R"({"xdp-throttle":{"l3":{"syn":{"burst":5}}}})"),
+                "l3.syn.rate: required"},
+        BadCase{"own flows tiny buffer", ROOT(R"({"xdp-throttle":{"flows":{"max_buffered_bytes_per_flow":100}}})"),
+                "flows.max_buffered_bytes_per_flow: expected at least 1024"},
+        BadCase{"own scope", ROOT(R"({"xdp-throttle":{"service_limit_scope":"some"}})"),
+                R"(service_limit_scope: expected "all" or "matched")"},
+        BadCase{"version", R"({"version":2})", "$.version: expected 3"},
+        BadCase{"endpoints not array", R"({"version":3,"endpoints":{}})", "$.endpoints: expected an array of endpoints, got an object"},
+        BadCase{"endpoint missing", R"({"version":3,"endpoints":[{"backend":[]}]})", "$.endpoints[0].endpoint: required: expected a string"},
+        BadCase{"endpoint relative", R"({"version":3,"endpoints":[{"endpoint":"a/b"}]})", "$.endpoints[0].endpoint: expected a path starting with '/'"},
+        BadCase{"endpoint partial placeholder", R"({"version":3,"endpoints":[{"endpoint":"/a/{id}.rss"}]})", "a placeholder must be a whole path segment"},
+        BadCase{"endpoint wildcard", R"({"version":3,"endpoints":[{"endpoint":"/a/*"}]})", "wildcard segments are not supported"},
+        BadCase{"duplicate endpoint", R"({"version":3,"endpoints":[{"endpoint":"/a"},{"endpoint":"/a","method":"GET"}]})",
+                "$.endpoints[1].endpoint: GET /a is defined twice"},
+        BadCase{"conflicting placeholders", R"({"version":3,"endpoints":[{"endpoint":"/a/{id}"},{"endpoint":"/a/{name}/b"}]})",
+                "$.endpoints[1].endpoint: GET /a/{name}/b: placeholder {name} conflicts with {id}"},
+        BadCase{"bad method", R"({"version":3,"endpoints":[{"endpoint":"/a","method":"FETCH"}]})", "$.endpoints[0].method: expected GET, POST"},
+        BadCase{"backend host port", R"({"version":3,"endpoints":[{"endpoint":"/a","backend":[{"host":["http://x:99999"]}]}]})",
+                "$.endpoints[0].backend[0].host[0]: expected a port 1-65535"},
+        BadCase{"backend host not list", R"({"version":3,"endpoints":[{"endpoint":"/a","backend":[{"host":"http://x"}]}]})",
+                "$.endpoints[0].backend[0].host: expected an array of strings, got string"}));
+
+TEST(ConfigErrorsAll, EveryProblemIsReportedNotJustTheFirst) {
+    auto report = check_config_text(R"({"version":3,"endpoints":[
+        {"endpoint":"/a","extra_config":{"qos/ratelimit/router":{"max_rate":"x"}}},
+        {"endpoint":"/b","extra_config":{"qos/ratelimit/router":{"max_rate":-2}}}]})");
+    EXPECT_EQ(report.problems.size(), 2u) << joined(report.problems);
+}
+
+// ---- table: accepted values and KrakenD's defaults ----
+
+TEST(ConfigDefaults, CapacityAndEveryFollowKrakend) {
+    struct Case {
+        const char* block;
+        double rate;
+        uint64_t capacity;
+        uint64_t every_ns;
+    } cases[] = {
+        {R"({"max_rate":10})", 10, 10, kSecond},
+        {R"({"max_rate":10,"capacity":3})", 10, 3, kSecond},
+        {R"({"max_rate":10,"capacity":0})", 10, 10, kSecond},
+        {R"({"max_rate":0.5})", 0.5, 1, kSecond},
+        {R"({"max_rate":120,"every":"1m"})", 120, 2, 60 * kSecond},
+        {R"({"max_rate":5,"every":"1h30m"})", 5, 1, 5400 * kSecond},
+        {R"({"max_rate":5,"every":"100ms"})", 5, 5, kSecond},  // raised to 1s, as KrakenD does
+        {R"({"max_rate":7.9})", 7.9, 7, kSecond},
+    };
+    for (const auto& c : cases) {
+        const std::string text =
+            std::string(R"({"version":3,"endpoints":[{"endpoint":"/x","extra_config":{"qos/ratelimit/router":)") +
+            c.block + "}}]}";
+        auto loaded = parse_config(text);
+        ASSERT_TRUE(loaded) << c.block << ": " << loaded.error().message;
+        const auto& shared = loaded->endpoints[0].router_limit->shared;
+        ASSERT_TRUE(shared) << c.block;
+        EXPECT_DOUBLE_EQ(shared->max_rate, c.rate) << c.block;
+        EXPECT_EQ(shared->capacity, c.capacity) << c.block;
+        EXPECT_EQ(shared->every_ns, c.every_ns) << c.block;
+    }
+}
+
+TEST(ConfigDefaults, ZeroRateMeansNoLimitAndStrategyDefaultsToIp) {
+    auto loaded = parse_config(R"({"version":3,"endpoints":[{"endpoint":"/x","extra_config":
+        {"qos/ratelimit/router":{"max_rate":0,"client_max_rate":4,"STRATEGY_IS_MISSING":1}}}]})");
+    ASSERT_TRUE(loaded) << loaded.error().message;
+    const auto& rl = *loaded->endpoints[0].router_limit;
+    EXPECT_FALSE(rl.shared);
+    ASSERT_TRUE(rl.client);
+    EXPECT_EQ(rl.client->strategy, ClientStrategy::ip);
+    EXPECT_EQ(rl.client->rate.capacity, 4u);
+    // The missing strategy and the unknown field are warnings, not errors.
+    EXPECT_GE(loaded->warnings.size(), 2u);
+}
+
+TEST(ConfigDefaults, StrategyIsCaseInsensitiveAndAnnotationsAreAccepted) {
+    auto loaded = parse_config(R"({"version":3,"endpoints":[{"endpoint":"/x/{t}","@comment":"hi",
+        "extra_config":{"@note":"x","qos/ratelimit/router":{"client_max_rate":1,"strategy":"Header",
+        "key":"X-Key","@why":"demo"}}}]})");
+    ASSERT_TRUE(loaded) << loaded.error().message;
+    EXPECT_EQ(loaded->endpoints[0].router_limit->client->strategy, ClientStrategy::header);
+    EXPECT_TRUE(loaded->ignored_namespaces.empty());
+}
+
+TEST(ConfigLoad, AnnotatedExampleLoads) {
+    const auto example = xt::test::fixtures_dir().parent_path().parent_path().parent_path().parent_path() /
+                         "examples" / "xdp-throttle.json";
+    auto report = check_config(example.string());
+    ASSERT_TRUE(report.ok()) << joined(report.problems);
+    EXPECT_EQ(report.config.endpoints.size(), 5u);
+    EXPECT_EQ(report.config.gateway.iface, "xt-edge-c");
+    ASSERT_EQ(report.config.ignored_namespaces.size(), 1u);
+    EXPECT_EQ(report.config.ignored_namespaces[0].name, "telemetry/logging");
+    EXPECT_TRUE(report.config.warnings.empty()) << joined(report.config.warnings);
+}
+
+// Hostile or broken files: every truncation and many byte flips of a valid file give problems or a
+// config, never an exception or a crash.
+TEST(ConfigRobustness, TruncatedAndMutatedFilesNeverThrow) {
+    std::ifstream in(xt::test::fixtures_dir() / "gateway.json");
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    ASSERT_FALSE(text.empty());
+    for (std::size_t n = 0; n < text.size(); n += 7) {
+        auto report = check_config_text(text.substr(0, n));
+        EXPECT_FALSE(report.ok()) << n;
+    }
+    uint64_t state = 0x9e3779b97f4a7c15ull;
+    auto next = [&] { state ^= state << 13; state ^= state >> 7; state ^= state << 17; return state; };
+    const char replacements[] = {'"', '-', '0', '9', '.', '{', '}', '[', ']', ',', ':', 'x', ' ', '\\', '\xc3'};
+    for (int i = 0; i < 3000; ++i) {
+        std::string mutated = text;
+        for (int k = 0; k < 3; ++k)
+            mutated[next() % mutated.size()] = replacements[next() % sizeof replacements];
+        EXPECT_NO_THROW((void)check_config_text(mutated));
+    }
+}
