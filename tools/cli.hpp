@@ -81,5 +81,6 @@ int run_ban(const Args& args);
 int run_limit(const Args& args);
 int run_stats(const Args& args);
 int run_top(const Args& args);
+int run_check_config(const Args& args);
 
 }  // namespace xt::cli

@@ -29,6 +29,7 @@ usage: xdp-throttle VERB [ARGS] [--help]
   limit off (spike|syn)  |  limit show [--json]
   stats [--json] [--watch SECONDS]      packets seen, passed and dropped by reason
   top [-n N] [--json]                   the sources dropped most
+  check-config FILE [--json]            validate a gateway config (krakend.json shape); applies nothing
 
 Rule commands take --iface IFACE (optional when exactly one interface is attached).
 Durations are KrakenD's: 250ms, 10s, 5m, 1h, 1m30s.
@@ -52,6 +53,7 @@ int main(int argc, char** argv) {
         {"status", xt::cli::run_status}, {"ip", xt::cli::run_ip},
         {"ban", xt::cli::run_ban},       {"limit", xt::cli::run_limit},
         {"stats", xt::cli::run_stats},   {"top", xt::cli::run_top},
+        {"check-config", xt::cli::run_check_config},
     };
     if (argc < 2) {
         fmt::print(stderr, "{}", kUsage);
