@@ -33,7 +33,9 @@ nlohmann::json report_json(const std::string& path, const config::CheckReport& r
 }
 
 void print_report_text(const std::string& path, const config::CheckReport& report) {
-    for (const auto& problem : report.problems) fmt::print(stderr, "{}: {}\n", path, problem);
+    // Problems inside the document start with their JSON path; file-level ones already name the file.
+    for (const auto& problem : report.problems)
+        fmt::print(stderr, "{}{}\n", problem.starts_with("$") ? path + ": " : "", problem);
     for (const auto& warning : report.config.warnings) fmt::print(stderr, "{}: warning: {}\n", path, warning);
     if (!report.ok()) {
         fmt::print(stderr, "{}: invalid ({} problem{})\n", path, report.problems.size(),
