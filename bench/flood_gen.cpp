@@ -1,0 +1,152 @@
+// xt_flood_gen: a bounded flood of one 64-byte UDP/IPv4 frame out of one interface, for
+// bench/live_flood.sh. It test-runs an XDP_TX program with BPF_F_TEST_XDP_LIVE_FRAMES and the
+// interface as the context's ingress_ifindex: the kernel then transmits every repetition out of
+// that interface (xdp-trafficgen's method; xdp-trafficgen itself does not start on this kernel). It
+// stops at --count frames or --seconds, whichever comes first. Frames are counted as sent even when
+// the peer loses them: count at the receiver.
+#include <bpf/bpf.h>
+#include <fmt/format.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+#include "bpf_support.hpp"
+#include "packet_builder.hpp"
+#include "xdp_throttle/fd.hpp"
+#include "xt_bench_tx.skel.h"
+
+namespace xt::bench {
+namespace {
+
+struct Options {
+    std::string iface;
+    std::string src_ip, dst_ip, dst_mac;
+    uint64_t count = 5'000'000;
+    double seconds = 5.0;
+    uint32_t chunk = 262'144;  // frames per syscall: small enough to honour --seconds closely
+    uint32_t batch = 64;  // frames the kernel runs before flushing them to the device (max 256)
+};
+
+Options parse_options(int argc, char** argv) {
+    Options o;
+    for (int i = 1; i < argc; ++i) {
+        const std::string arg = argv[i];
+        auto next = [&]() -> std::string {
+            if (i + 1 >= argc) throw std::runtime_error(fmt::format("{} needs a value", arg));
+            return argv[++i];
+        };
+        if (arg == "--iface")
+            o.iface = next();
+        else if (arg == "--src")
+            o.src_ip = next();
+        else if (arg == "--dst")
+            o.dst_ip = next();
+        else if (arg == "--dst-mac")
+            o.dst_mac = next();
+        else if (arg == "--count")
+            o.count = std::stoull(next());
+        else if (arg == "--seconds")
+            o.seconds = std::stod(next());
+        else if (arg == "--chunk")
+            o.chunk = static_cast<uint32_t>(std::stoul(next()));
+        else if (arg == "--batch")
+            o.batch = static_cast<uint32_t>(std::stoul(next()));
+        else if (arg == "-h" || arg == "--help") {
+            fmt::print(
+                "usage: xt_flood_gen --iface IFACE --src IP --dst IP --dst-mac MAC\n"
+                "                    [--count N (5000000)] [--seconds S (5)] [--chunk N] [--batch "
+                "N (64)]\n");
+            std::exit(0);
+        } else {
+            throw std::runtime_error(fmt::format("unknown option {} (try --help)", arg));
+        }
+    }
+    if (o.iface.empty() || o.src_ip.empty() || o.dst_ip.empty() || o.dst_mac.empty())
+        throw std::runtime_error("--iface, --src, --dst and --dst-mac are required");
+    if (o.count == 0 || o.seconds <= 0 || o.chunk == 0)
+        throw std::runtime_error("--count, --seconds and --chunk must be positive");
+    if (o.seconds > 60) throw std::runtime_error("--seconds is capped at 60: floods stay bounded");
+    return o;
+}
+
+test::MacAddress parse_mac(const std::string& text) {
+    test::MacAddress m{};
+    unsigned b[6];
+    char tail;
+    if (std::sscanf(text.c_str(), "%x:%x:%x:%x:%x:%x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
+                    &tail) != 6)
+        throw std::runtime_error(
+            fmt::format("'{}' is not a MAC address (aa:bb:cc:dd:ee:ff)", text));
+    for (int i = 0; i < 6; ++i) m[i] = static_cast<uint8_t>(b[i]);
+    return m;
+}
+
+test::MacAddress interface_mac(const std::string& iface) {
+    const UniqueFd sock(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    if (!sock.valid()) throw std::runtime_error("socket() failed");
+    ifreq req{};
+    std::strncpy(req.ifr_name, iface.c_str(), IFNAMSIZ - 1);
+    if (ioctl(sock.get(), SIOCGIFHWADDR, &req) != 0)
+        throw std::runtime_error(fmt::format("cannot read the MAC of {}", iface));
+    test::MacAddress mac{};
+    std::memcpy(mac.data(), req.ifr_hwaddr.sa_data, mac.size());
+    return mac;
+}
+
+int run(const Options& opt) {
+    const unsigned ifindex = if_nametoindex(opt.iface.c_str());
+    if (ifindex == 0) throw std::runtime_error(fmt::format("no interface {}", opt.iface));
+    // 60 bytes: a minimum Ethernet frame (64 on the wire with the FCS).
+    const auto frame = test::PacketBuilder()
+                           .eth(interface_mac(opt.iface), parse_mac(opt.dst_mac))
+                           .ipv4(opt.src_ip, opt.dst_ip)
+                           .udp(40000, 9)
+                           .payload(18)
+                           .build();
+    libbpf_set_print(nullptr);
+    SkeletonPtr<xt_bench_tx, xt_bench_tx__destroy> skel(xt_bench_tx__open_and_load());
+    if (!skel) throw std::runtime_error("cannot load the XDP_TX program (root needed)");
+    const int prog_fd = bpf_program__fd(skel->progs.xdp_flood_tx);
+
+    xdp_md ctx{};
+    ctx.data_end = static_cast<__u32>(frame.size());
+    ctx.ingress_ifindex = ifindex;
+    const uint64_t start = monotonic_ns();
+    const uint64_t deadline = start + static_cast<uint64_t>(opt.seconds * 1e9);
+    uint64_t sent = 0;
+    while (sent < opt.count && monotonic_ns() < deadline) {
+        const auto batch = static_cast<int>(std::min<uint64_t>(opt.chunk, opt.count - sent));
+        LIBBPF_OPTS(bpf_test_run_opts, run_opts, .data_in = frame.data(),
+                    .data_size_in = static_cast<__u32>(frame.size()), .ctx_in = &ctx,
+                    .ctx_size_in = sizeof(ctx), .repeat = batch,
+                    .flags = BPF_F_TEST_XDP_LIVE_FRAMES, .batch_size = opt.batch);
+        if (int err = bpf_prog_test_run_opts(prog_fd, &run_opts); err)
+            throw std::runtime_error(
+                fmt::format("live-frames test run failed: {}", std::strerror(-err)));
+        sent += static_cast<uint64_t>(batch);
+    }
+    const double elapsed = static_cast<double>(monotonic_ns() - start) / 1e9;
+    fmt::print("#flood sent={} seconds={:.6f} frame_bytes={} mpps_sent={:.3f}\n", sent, elapsed,
+               frame.size(), static_cast<double>(sent) / elapsed / 1e6);
+    return 0;
+}
+
+}  // namespace
+}  // namespace xt::bench
+
+int main(int argc, char** argv) {
+    try {
+        return xt::bench::run(xt::bench::parse_options(argc, argv));
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "xt_flood_gen: {}\n", e.what());
+        return 1;
+    }
+}
