@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Spike arrest end to end: a bounded UDP flood from one source gets burst + rate * t through
+# (±10%), counted at the receiver's UDP stack and cross-checked with the CLI's counters; keying per
+# prefix makes two addresses of one /24 (/64) share one bucket, keying per address does not.
+source "$(dirname "$0")/lib.sh"
+e2e_init spike ping
+
+RATE=200 BURST=100
+FLOOD_COUNT=4000 FLOOD_PPS=3000 # about 1.3 s at 15x the allowed rate
+
+lab_up
+lab_second_client_address
+xt_attach
+
+# flood FAM SOURCES EXPECTED_BUCKETS: floods, then checks receiver count == buckets * (B + R t) ± 10%
+flood() {
+  local fam=$1 sources=$2 buckets=$3 dst p0 d0 r0 received passed dropped expected
+  [[ $fam == 4 ]] && dst=$S4 || dst=$S6
+  sleep 0.6 # let every bucket refill (B / R = 0.5 s) whatever the previous step did
+  p0=$(counter passed) d0=$(counter spike) r0=$(udp_received "$fam")
+  send "$NS_C" udp --dst "$dst" --count $FLOOD_COUNT --rate $FLOOD_PPS --src "$sources"
+  sleep 0.3
+  received=$(($(udp_received "$fam") - r0))
+  passed=$(($(counter passed) - p0))
+  dropped=$(($(counter spike) - d0))
+  expected=$((buckets * $(bucket_bound $BURST $RATE "$SECONDS_TAKEN")))
+  log "IPv$fam from $sources: sent $SENT in ${SECONDS_TAKEN}s, received $received, spike drops $dropped"
+  assert_within "received at the server (IPv$fam, $buckets bucket(s) of $BURST + $RATE/s * t)" "$expected" "$received" 10
+  # XDP passed the UDP packets plus whatever neighbour traffic happened meanwhile (a packet or two).
+  assert_ge "stats passed delta" "$passed" "$received"
+  assert_le "stats passed delta" "$passed" $((received + 4))
+  assert_eq "spike drops + received" "$SENT" $((dropped + received))
+}
+
+step "per-address spike arrest: --rate $RATE --burst $BURST"
+xt_ok limit spike --rate $RATE --burst $BURST
+shown=$(xt_ok limit show --json)
+log "limit show --json: $(jq -c . <<<"$shown")"
+assert_eq "limit show spike.rate" $RATE "$(jq .spike.rate <<<"$shown")"
+assert_eq "limit show spike.burst" $BURST "$(jq .spike.burst <<<"$shown")"
+assert_eq "limit show spike.every_ns" 1000000000 "$(jq .spike.every_ns <<<"$shown")"
+assert_eq "limit show spike.per" address "$(jq -r .spike.per <<<"$shown")"
+flood 4 "$C4" 1
+flood 6 "$C6" 1
+
+step "per address, two addresses of one /24 and /64: two buckets"
+flood 4 "$C4,$C4B" 2
+flood 6 "$C6,$C6B" 2
+
+step "per prefix (/24, /64), same two addresses: one shared bucket; --every 100ms"
+xt_ok limit spike --rate $((RATE / 10)) --every 100ms --burst $BURST --per prefix --prefix-v4 24 --prefix-v6 64
+shown=$(xt_ok limit show --json)
+log "limit show --json: $(jq -c . <<<"$shown")"
+assert_eq "limit show spike.every_ns" 100000000 "$(jq .spike.every_ns <<<"$shown")"
+assert_eq "limit show spike.per" prefix "$(jq -r .spike.per <<<"$shown")"
+assert_eq "limit show spike.prefix_v4" 24 "$(jq .spike.prefix_v4 <<<"$shown")"
+assert_eq "limit show spike.prefix_v6" 64 "$(jq .spike.prefix_v6 <<<"$shown")"
+flood 4 "$C4,$C4B" 1
+flood 6 "$C6,$C6B" 1
+
+step "limit off spike: the same flood passes whole"
+xt_ok limit off spike
+assert_eq "limit show spike" null "$(xt_ok limit show --json | jq -c .spike)"
+r0=$(udp_received 4)
+send "$NS_C" udp --dst "$S4" --count 2000 --rate $FLOOD_PPS
+sleep 0.3
+assert_eq "received at the server with spike arrest off" "$SENT" $(($(udp_received 4) - r0))
