@@ -1,0 +1,406 @@
+#include <gtest/gtest.h>
+
+#include "gateway/flow_harness.hpp"
+
+using namespace xt::flow;
+using namespace xt::test;
+namespace tcp_flag = xt::packet::tcp_flag;
+
+namespace {
+
+xt::packet::TcpFrame parse(const xt::packet::Frame& f) { return xt::packet::parse_frame(f).tcp; }
+
+void handshake(FlowHarness& h, Conn& c) {
+    EXPECT_EQ(h.feed(c.syn()).action, Action::forward);
+    EXPECT_EQ(h.feed(c.syn_ack()).action, Action::forward);
+    EXPECT_EQ(h.feed(c.client_ack()).action, Action::forward);
+}
+
+}  // namespace
+
+TEST(FlowTable, AllowedRequestAndResponseStatusRecorded) {
+    FlowHarness h;
+    Conn c;
+    handshake(h, c);
+    auto v = h.feed(c.client(get("/limited")));
+    EXPECT_EQ(v.action, Action::forward);
+    EXPECT_TRUE(v.back.empty());
+    EXPECT_TRUE(v.onward.empty());
+    EXPECT_EQ(h.feed(c.server(ok_response())).action, Action::forward);
+    ASSERT_EQ(h.responses.size(), 1u);
+    EXPECT_EQ(h.responses[0].status, 200u);
+    EXPECT_EQ(h.responses[0].endpoint, 0u);
+    auto info = h.table->info(c.key());
+    ASSERT_TRUE(info);
+    EXPECT_EQ(info->requests, 1u);
+    EXPECT_EQ(info->responses, 1u);
+    EXPECT_EQ(h.table->counters().flows_created, 1u);
+}
+
+TEST(FlowTable, SplitHeadIsOneRequestAndRejectedWhereItCompletes) {
+    FlowHarness h;
+    Conn first;
+    handshake(h, first);
+    EXPECT_EQ(h.feed(first.client(get("/limited"))).action, Action::forward);  // takes the token
+    h.feed(first.server(ok_response()));
+
+    Conn c;
+    c.client_port = 40001;
+    c.mss = 100;
+    handshake(h, c);
+    const std::string head = get("/limited");
+    const uint32_t start = c.cseq;
+    EXPECT_EQ(h.feed(c.client(head.substr(0, 5))).action, Action::forward);  // "GET /"
+    EXPECT_EQ(h.feed(c.client(head.substr(5, 10))).action, Action::forward);
+    const uint32_t last_start = c.cseq;
+    auto v = h.feed(c.client(head.substr(15)));
+    EXPECT_EQ(v.action, Action::drop);
+    EXPECT_EQ(h.table->counters().requests, 2u);
+    EXPECT_EQ(h.table->counters().rejected, 1u);
+
+    // The answer: 503 split at the client's MSS of 100, FIN on the last segment, acking the head.
+    ASSERT_GE(v.back.size(), 2u);
+    auto answer = reassemble(v.back);
+    EXPECT_EQ(answer.bytes.rfind("HTTP/1.1 503 Service Unavailable\r\n", 0), 0u);
+    EXPECT_NE(answer.bytes.find("Retry-After: 60\r\n"), std::string::npos);
+    EXPECT_NE(answer.bytes.find("Connection: close\r\n"), std::string::npos);
+    EXPECT_EQ(answer.first.seq, c.sseq);
+    EXPECT_EQ(answer.first.ack, start + head.size());
+    EXPECT_TRUE(answer.last.has(tcp_flag::fin));
+    for (const auto& f : v.back) EXPECT_LE(parse(f).payload_len, 100u);
+    // The backend had the first 15 bytes: the RST starts where they end.
+    ASSERT_EQ(v.onward.size(), 1u);
+    auto rst = parse(v.onward[0]);
+    EXPECT_EQ(rst.flags, tcp_flag::rst | tcp_flag::ack);
+    EXPECT_EQ(rst.seq, last_start);
+    EXPECT_EQ(rst.ends.dst_port, 80);
+    EXPECT_EQ(h.table->info(c.key())->state, FlowInfo::State::rejected);
+
+    // Afterwards: client data earns an RST, the backend's segments are dropped, a client FIN is
+    // acknowledged and ends the flow.
+    auto late = h.feed(c.client(get("/free")));
+    EXPECT_EQ(late.action, Action::drop);
+    ASSERT_EQ(late.back.size(), 1u);
+    EXPECT_TRUE(parse(late.back[0]).has(tcp_flag::rst));
+    EXPECT_EQ(h.feed(c.server("x")).action, Action::drop);
+    auto fin = h.feed(c.client("", 0x11));
+    ASSERT_EQ(fin.back.size(), 1u);
+    EXPECT_EQ(parse(fin.back[0]).flags, tcp_flag::ack);
+    EXPECT_EQ(parse(fin.back[0]).ack, c.cseq);
+    EXPECT_FALSE(h.table->info(c.key()));
+}
+
+TEST(FlowTable, PipelinedRequestsAndResponses) {
+    FlowHarness h;
+    Conn c;
+    handshake(h, c);
+    auto v = h.feed(c.client(get("/free") + get("/free") + get("/other")));
+    EXPECT_EQ(v.action, Action::forward);
+    EXPECT_EQ(h.table->counters().requests, 3u);
+    EXPECT_EQ(h.feed(c.server(ok_response("a") + ok_response("b"))).action, Action::forward);
+    EXPECT_EQ(h.feed(c.server(ok_response("c"))).action, Action::forward);
+    ASSERT_EQ(h.responses.size(), 3u);
+    EXPECT_EQ(h.responses[0].endpoint, 1u);
+    EXPECT_FALSE(h.responses[2].endpoint.has_value());  // unmatched path
+    EXPECT_EQ(h.table->info(c.key())->responses, 3u);
+}
+
+TEST(FlowTable, PipelinedRejectionWaitsForOutstandingResponse) {
+    FlowHarness h;
+    Conn c;
+    handshake(h, c);
+    const std::string allowed = get("/limited");
+    const uint32_t start = c.cseq;
+    auto v = h.feed(c.client(allowed + get("/limited") + get("/free")));
+    EXPECT_EQ(v.action, Action::drop);
+    EXPECT_TRUE(v.back.empty());  // deferred: the first response is outstanding
+    ASSERT_EQ(v.onward.size(), 1u);  // the allowed request, cut out of the segment
+    auto cut = parse(v.onward[0]);
+    EXPECT_EQ(cut.seq, start);
+    EXPECT_EQ(std::string(cut.payload().begin(), cut.payload().end()), allowed);
+    EXPECT_TRUE(checksums_valid(v.onward[0], cut.l3_offset));
+    EXPECT_EQ(h.table->info(c.key())->state, FlowInfo::State::reject_pending);
+    EXPECT_EQ(h.table->counters().deferred_rejections, 1u);
+
+    EXPECT_EQ(h.feed(c.client_ack()).action, Action::forward);  // ACKs keep flowing
+    const std::string response = ok_response("first");
+    auto r = h.feed(c.server(response.substr(0, 10)));
+    EXPECT_EQ(r.action, Action::forward);
+    EXPECT_TRUE(r.onward.empty());
+    r = h.feed(c.server(response.substr(10)));
+    EXPECT_EQ(r.action, Action::forward);
+    auto answer = reassemble(r.onward);  // toward the client, after the response's last bytes
+    EXPECT_EQ(answer.bytes.rfind("HTTP/1.1 503", 0), 0u);
+    EXPECT_EQ(answer.first.seq, c.sseq);
+    EXPECT_EQ(answer.first.ack, c.cseq);
+    ASSERT_EQ(r.back.size(), 1u);
+    auto rst = parse(r.back[0]);
+    EXPECT_TRUE(rst.has(tcp_flag::rst));
+    EXPECT_EQ(rst.seq, start + allowed.size());
+    EXPECT_EQ(rst.ends.dst_port, 80);
+}
+
+TEST(FlowTable, ChunkedBodyIsNotMistakenForRequests) {
+    FlowHarness h;
+    Conn c;
+    handshake(h, c);
+    const std::string fake = "GET /limited HTTP/1.1\r\n\r\n";
+    const std::string chunk = fmt::format("{:x}\r\n{}\r\n", fake.size(), fake);
+    h.feed(c.client("POST /free HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"));
+    for (int i = 0; i < 3; ++i) EXPECT_EQ(h.feed(c.client(chunk)).action, Action::forward);
+    EXPECT_EQ(h.feed(c.client("0\r\n\r\n")).action, Action::forward);
+    EXPECT_EQ(h.feed(c.client(get("/limited"))).action, Action::forward);  // the one real request
+    EXPECT_EQ(h.table->counters().requests, 2u);
+    EXPECT_EQ(h.table->counters().rejected, 0u);
+}
+
+TEST(FlowTable, RetransmissionIsNotANewRequest) {
+    FlowHarness h;
+    Conn c;
+    handshake(h, c);
+    const uint32_t start = c.cseq;
+    auto original = c.client(get("/limited"));
+    EXPECT_EQ(h.feed(original).action, Action::forward);
+    EXPECT_EQ(h.feed(original).action, Action::forward);  // exact retransmission: forwarded again
+    // A retransmission that also carries new bytes: only the new bytes are parsed.
+    const std::string both = get("/limited") + get("/free");
+    c.cseq = start + static_cast<uint32_t>(both.size());
+    EXPECT_EQ(h.feed(c.client_at(start, both)).action, Action::forward);
+    EXPECT_EQ(h.table->counters().requests, 2u);
+    EXPECT_EQ(h.table->counters().rejected, 0u);
+    EXPECT_EQ(h.table->counters().retransmissions, 1u);
+}
+
+TEST(FlowTable, OutOfOrderSegmentsAreHeldUntilTheGapFills) {
+    FlowHarness h;
+    Conn c;
+    handshake(h, c);
+    const std::string req = get("/free") + get("/free");
+    const uint32_t start = c.cseq;
+    auto second = c.client_at(start + 10, req.substr(10));
+    auto v = h.feed(second);
+    EXPECT_EQ(v.action, Action::drop);
+    EXPECT_EQ(h.table->info(c.key())->buffered_bytes, second.size());
+    EXPECT_EQ(h.table->counters().requests, 0u);
+    v = h.feed(c.client_at(start, req.substr(0, 10)));
+    EXPECT_EQ(v.action, Action::forward);
+    ASSERT_EQ(v.onward.size(), 1u);
+    EXPECT_EQ(v.onward[0], second);
+    EXPECT_EQ(h.table->counters().requests, 2u);
+    EXPECT_EQ(h.table->buffered_bytes(), 0u);
+}
+
+TEST(FlowTable, BufferLimitBypassesTheFlowAndReleasesHeldFrames) {
+    FlowTableOptions options;
+    options.max_buffered_bytes_per_flow = 200;
+    FlowHarness h(options);
+    Conn c;
+    handshake(h, c);
+    const uint32_t start = c.cseq;
+    auto a = c.client_at(start + 100, std::string(60, 'a'));
+    auto b = c.client_at(start + 200, std::string(60, 'b'));
+    EXPECT_EQ(h.feed(a).action, Action::drop);
+    auto v = h.feed(b);  // 2 frames > 200 bytes
+    EXPECT_EQ(v.action, Action::bypass);
+    ASSERT_TRUE(v.bypass_flow);
+    EXPECT_TRUE(*v.bypass_flow == c.key());
+    ASSERT_EQ(v.onward.size(), 1u);
+    EXPECT_EQ(v.onward[0], a);
+    EXPECT_EQ(h.table->counters().bypass_buffer_limit, 1u);
+    EXPECT_EQ(h.table->buffered_bytes(), 0u);
+    EXPECT_EQ(h.feed(c.client(get("/limited"))).action, Action::bypass);
+    EXPECT_EQ(h.feed(c.client(get("/limited"))).action, Action::bypass);  // no longer judged
+    EXPECT_EQ(h.table->counters().rejected, 0u);
+}
+
+TEST(FlowTable, FlowLimitLeavesNewConnectionsUntracked) {
+    FlowTableOptions options;
+    options.max_flows = 1;
+    FlowHarness h(options);
+    Conn a, b;
+    b.client_port = 40001;
+    handshake(h, a);
+    EXPECT_EQ(h.feed(b.syn()).action, Action::bypass);
+    EXPECT_EQ(h.feed(b.client(get("/limited"))).action, Action::bypass);
+    EXPECT_EQ(h.table->counters().untracked_full, 2u);
+    EXPECT_EQ(h.table->size(), 1u);
+    // Once the first flow is idle long enough, the next connection is tracked.
+    h.now_ns += options.idle_timeout_ns + 1;
+    Conn d;
+    d.client_port = 40002;
+    EXPECT_EQ(h.feed(d.syn()).action, Action::forward);
+    EXPECT_EQ(h.table->counters().flows_expired, 1u);
+}
+
+TEST(FlowTable, FinBothWaysAndRstRemoveTheFlow) {
+    FlowHarness h;
+    Conn c;
+    handshake(h, c);
+    h.feed(c.client(get("/free")));
+    h.feed(c.server(ok_response()));
+    h.feed(c.client("", 0x11));
+    EXPECT_TRUE(h.table->info(c.key()));
+    h.feed(c.server("", 0x11));
+    EXPECT_FALSE(h.table->info(c.key()));
+    EXPECT_EQ(h.feed(c.client_ack()).action, Action::forward);  // the last ACK passes, no state
+    EXPECT_EQ(h.table->size(), 0u);
+
+    Conn r;
+    r.client_port = 40001;
+    handshake(h, r);
+    h.feed(r.client(get("/free")));
+    EXPECT_EQ(h.table->size(), 1u);
+    EXPECT_EQ(h.feed(r.server("", 0x14)).action, Action::forward);  // RST
+    EXPECT_EQ(h.table->size(), 0u);
+    EXPECT_EQ(h.table->counters().flows_closed, 2u);
+}
+
+TEST(FlowTable, IdleFlowsExpireOnTheInjectedClock) {
+    FlowHarness h;
+    Conn c;
+    handshake(h, c);
+    h.now_ns += 59'000'000'000;
+    EXPECT_EQ(h.table->expire_idle(), 0u);
+    h.now_ns += 2'000'000'000;
+    EXPECT_EQ(h.table->expire_idle(), 1u);
+    EXPECT_EQ(h.table->size(), 0u);
+}
+
+TEST(FlowTable, NotHttpIsBypassed) {
+    FlowHarness h;
+    Conn c;
+    handshake(h, c);
+    auto tls = h.feed(c.client(std::string("\x16\x03\x01\x02\x00", 5)));
+    EXPECT_EQ(tls.action, Action::bypass);
+    EXPECT_TRUE(tls.bypass_flow);
+    auto next = h.feed(c.client(get("/limited")));
+    EXPECT_EQ(next.action, Action::bypass);
+    EXPECT_FALSE(next.bypass_flow);  // reported once
+    EXPECT_EQ(h.table->counters().bypass_parse_error, 1u);
+}
+
+TEST(FlowTable, InterimResponsesAreNotCounted) {
+    FlowHarness h;
+    Conn c;
+    handshake(h, c);
+    h.feed(c.client("POST /free HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n"));
+    h.feed(c.server("HTTP/1.1 100 Continue\r\n\r\n"));
+    EXPECT_EQ(h.table->info(c.key())->responses, 0u);
+    h.feed(c.client("hi"));
+    h.feed(c.server("HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n"));
+    EXPECT_EQ(h.table->info(c.key())->responses, 1u);
+    ASSERT_EQ(h.responses.size(), 1u);
+    EXPECT_EQ(h.responses[0].status, 201u);
+}
+
+TEST(FlowTable, Ipv6RejectionMidStreamWithoutHandshake) {
+    FlowHarness h;
+    Conn c;
+    c.ipv6 = true;
+    EXPECT_EQ(h.feed(c.client(get("/limited"))).action, Action::forward);
+    h.feed(c.server(ok_response()));
+    auto v = h.feed(c.client(get("/limited")));
+    EXPECT_EQ(v.action, Action::drop);
+    auto answer = reassemble(v.back);
+    EXPECT_TRUE(answer.first.ipv6);
+    EXPECT_EQ(answer.first.seq, c.sseq);
+    EXPECT_EQ(answer.bytes.rfind("HTTP/1.1 503", 0), 0u);
+    ASSERT_EQ(v.onward.size(), 1u);
+    EXPECT_TRUE(checksums_valid(v.onward[0], 14));
+}
+
+TEST(FlowTable, OtherTrafficPasses) {
+    FlowHarness h;
+    SegmentSpec s;
+    s.dport = 22;
+    s.payload = "SSH-2.0";
+    EXPECT_EQ(h.feed(build_frame(s)).action, Action::forward);
+    std::vector<uint8_t> runt(10, 0);
+    EXPECT_EQ(h.feed(runt).action, Action::forward);
+    EXPECT_EQ(h.table->counters().not_tcp, 1u);
+    EXPECT_EQ(h.table->counters().malformed, 1u);
+    EXPECT_EQ(h.table->size(), 0u);
+}
+
+TEST(FlowTable, MutatedFramesNeverCrashAndStateStaysBounded) {
+    FlowTableOptions options;
+    options.max_flows = 64;
+    options.max_buffered_bytes_per_flow = 4096;
+    options.max_buffered_bytes_total = 64 * 1024;
+    FlowHarness h(options);
+    std::vector<std::vector<uint8_t>> seeds;
+    for (bool v6 : {false, true}) {
+        Conn c;
+        c.ipv6 = v6;
+        seeds.push_back(c.syn());
+        seeds.push_back(c.client(get("/limited")));
+        seeds.push_back(c.server(ok_response()));
+        seeds.push_back(c.client("POST /free HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"));
+        seeds.push_back(c.client("", 0x11));
+    }
+    uint64_t state = 0x9e3779b97f4a7c15ull;  // xorshift: deterministic, no <random> distribution drift
+    auto next = [&state] {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        return state;
+    };
+    for (int i = 0; i < 50000; ++i) {
+        auto frame = seeds[next() % seeds.size()];
+        const int flips = 1 + static_cast<int>(next() % 4);
+        for (int k = 0; k < flips; ++k) frame[next() % frame.size()] = static_cast<uint8_t>(next());
+        if (next() % 8 == 0) frame.resize(next() % frame.size());
+        auto v = h.feed(frame);
+        for (const auto& f : v.back) EXPECT_EQ(xt::packet::parse_frame(f).kind, xt::packet::FrameKind::tcp);
+        if (i % 1000 == 0) h.now_ns += 1'000'000'000;
+    }
+    EXPECT_LE(h.table->size(), 64u);
+    EXPECT_LE(h.table->buffered_bytes(), 64u * 1024);
+}
+
+TEST(FlowTable, NewConnectionReusingTheTupleOfARejectedOneStartsAfresh) {
+    FlowHarness h;
+    Conn c;
+    handshake(h, c);
+    h.feed(c.client(get("/limited")));
+    h.feed(c.server(ok_response()));
+    EXPECT_EQ(h.feed(c.client(get("/limited"))).action, Action::drop);
+    EXPECT_EQ(h.table->info(c.key())->state, FlowInfo::State::rejected);
+    Conn again;  // same ports, a new ISN, no FIN seen for the old one
+    again.cseq = 777777;
+    handshake(h, again);
+    EXPECT_EQ(h.table->info(again.key())->state, FlowInfo::State::inspecting);
+    EXPECT_EQ(h.feed(again.client(get("/free"))).action, Action::forward);
+}
+
+TEST(FlowTable, OptionsComeFromTheOwnNamespace) {
+    auto config = xt::config::parse_config(R"({"version": 3, "extra_config": {"xdp-throttle": {
+        "http_ports": [80, 8080],
+        "flows": {"max_flows": 1000, "max_buffered_bytes_per_flow": 8192, "idle_timeout": "30s"}}},
+        "endpoints": []})");
+    ASSERT_TRUE(config) << config.error().message;
+    auto o = FlowTableOptions::from(config->gateway);
+    EXPECT_EQ(o.http_ports, (std::vector<uint16_t>{80, 8080}));
+    EXPECT_EQ(o.max_flows, 1000u);
+    EXPECT_EQ(o.max_buffered_bytes_per_flow, 8192u);
+    EXPECT_EQ(o.idle_timeout_ns, 30'000'000'000u);
+}
+
+TEST(FlowTable, BackendResetWithRequestsOutstandingIsReported) {
+    FlowHarness h;
+    Conn c;
+    handshake(h, c);
+    h.feed(c.client(get("/free")));
+    h.feed(c.server("", 0x14));
+    ASSERT_EQ(h.responses.size(), 1u);
+    EXPECT_EQ(h.responses[0].status, 0u);
+    EXPECT_EQ(h.responses[0].endpoint, 1u);
+    // A reset after every request was answered is no error.
+    Conn d;
+    d.client_port = 40001;
+    handshake(h, d);
+    h.feed(d.client(get("/free")));
+    h.feed(d.server(ok_response()));
+    h.feed(d.server("", 0x14));
+    EXPECT_EQ(h.responses.size(), 2u);
+}

@@ -1,0 +1,226 @@
+// Dispatch of frames to flows, the table's limits, out-of-order queues and expiry.
+#include <algorithm>
+#include <cstring>
+
+#include "flow_state.hpp"
+
+namespace xt::flow {
+
+using packet::seq_after;
+using packet::seq_before;
+namespace tcp_flag = packet::tcp_flag;
+
+bool FlowKey::operator==(const FlowKey& o) const {
+    return std::memcmp(client.w, o.client.w, 16) == 0 && std::memcmp(server.w, o.server.w, 16) == 0 &&
+           client_port == o.client_port && server_port == o.server_port;
+}
+
+std::size_t FlowKeyHash::operator()(const FlowKey& k) const {
+    // FNV-1a over the key's bytes: cheap, and good enough for addresses an attacker cannot
+    // choose freely on a TCP flow that passed the SYN limits.
+    uint64_t h = 0xcbf29ce484222325ull;
+    auto mix = [&h](const void* p, std::size_t n) {
+        const auto* b = static_cast<const uint8_t*>(p);
+        for (std::size_t i = 0; i < n; ++i) h = (h ^ b[i]) * 0x100000001b3ull;
+    };
+    mix(k.client.w, 16);
+    mix(k.server.w, 16);
+    mix(&k.client_port, 2);
+    mix(&k.server_port, 2);
+    return static_cast<std::size_t>(h);
+}
+
+FlowTableOptions FlowTableOptions::from(const config::GatewaySettings& settings) {
+    FlowTableOptions o;
+    o.http_ports = settings.http_ports;
+    o.max_flows = settings.flows.max_flows;
+    o.max_buffered_bytes_per_flow = settings.flows.max_buffered_bytes_per_flow;
+    o.idle_timeout_ns = settings.flows.idle_timeout_ns;
+    return o;
+}
+
+SequenceSplit split_sequence(const Direction& dir, const packet::TcpFrame& seg) {
+    SequenceSplit s;
+    // The FIN counts: a FIN-only segment at next_seq is new, its retransmission is old.
+    const uint32_t end = seg.seq + static_cast<uint32_t>(seg.payload_len) + (seg.has(tcp_flag::fin) ? 1 : 0);
+    if (seq_after(seg.seq, dir.next_seq)) {
+        s.kind = SequenceSplit::Kind::future;
+    } else if (!seq_after(end, dir.next_seq)) {
+        s.kind = SequenceSplit::Kind::old;
+    } else {
+        s.skip = std::min<std::size_t>(dir.next_seq - seg.seq, seg.payload_len);
+    }
+    return s;
+}
+
+bool FlowTable::Impl::is_http_port(uint16_t port) const {
+    return std::find(options.http_ports.begin(), options.http_ports.end(), port) != options.http_ports.end();
+}
+
+void FlowTable::Impl::remove(std::unordered_map<FlowKey, Flow, FlowKeyHash>::iterator it) {
+    buffered_total -= it->second.client.held_bytes + it->second.server.held_bytes;
+    flows.erase(it);
+}
+
+bool FlowTable::Impl::hold(Flow& flow, Direction& dir, const packet::TcpFrame& seg) {
+    for (const auto& h : dir.held)
+        if (h.seq == seg.seq && h.frame.size() >= seg.bytes.size()) return true;  // a duplicate
+    const uint64_t size = seg.bytes.size();
+    const uint64_t flow_bytes = flow.client.held_bytes + flow.server.held_bytes;
+    if (flow_bytes + size > options.max_buffered_bytes_per_flow ||
+        buffered_total + size > options.max_buffered_bytes_total)
+        return false;
+    dir.held.push_back({seg.seq, packet::Frame(seg.bytes.begin(), seg.bytes.end())});
+    dir.held_bytes += size;
+    buffered_total += size;
+    return true;
+}
+
+void FlowTable::Impl::release_held(Flow&, Direction& dir, std::vector<packet::Frame>* to) {
+    // In sequence order from next_seq, so the receiver sees them as the sender sent them.
+    const uint32_t base = dir.next_seq;
+    std::sort(dir.held.begin(), dir.held.end(), [base](const HeldSegment& a, const HeldSegment& b) {
+        return a.seq - base < b.seq - base;  // distance from next_seq, modulo 2^32
+    });
+    if (to)
+        for (auto& h : dir.held) to->push_back(std::move(h.frame));
+    buffered_total -= dir.held_bytes;
+    dir.held.clear();
+    dir.held_bytes = 0;
+}
+
+void FlowTable::Impl::to_bypass(Flow& flow, uint64_t& reason, Verdict& out, bool from_client) {
+    if (flow.state == State::bypass) return;
+    flow.state = State::bypass;
+    out.bypass_flow = flow.key;
+    ++counters.bypassed_flows;
+    ++reason;
+    // Held client frames were never forwarded: they go to the backend now. Server copies were.
+    release_held(flow, flow.client, from_client ? &out.onward : &out.back);
+    release_held(flow, flow.server, nullptr);
+}
+
+std::optional<HeldSegment> FlowTable::Impl::next_ready(Direction& dir) {
+    for (std::size_t i = 0; i < dir.held.size(); ++i) {
+        if (seq_after(dir.held[i].seq, dir.next_seq)) continue;
+        HeldSegment h = std::move(dir.held[i]);
+        dir.held.erase(dir.held.begin() + static_cast<std::ptrdiff_t>(i));
+        dir.held_bytes -= h.frame.size();
+        buffered_total -= h.frame.size();
+        return h;
+    }
+    return std::nullopt;
+}
+
+FlowTable::FlowTable(FlowTableOptions options, policy::PolicyEngine& policy, policy::Clock clock)
+    : impl_(std::make_unique<Impl>()) {
+    impl_->options = std::move(options);
+    impl_->policy = &policy;
+    impl_->clock = std::move(clock);
+}
+FlowTable::~FlowTable() = default;
+FlowTable::FlowTable(FlowTable&&) noexcept = default;
+FlowTable& FlowTable::operator=(FlowTable&&) noexcept = default;
+
+Verdict FlowTable::on_frame(std::span<const uint8_t> frame) {
+    Impl& m = *impl_;
+    ++m.counters.frames;
+    const packet::ParsedFrame parsed = packet::parse_frame(frame);
+    if (parsed.kind == packet::FrameKind::malformed) {
+        ++m.counters.malformed;
+        return {};
+    }
+    if (parsed.kind == packet::FrameKind::other) {
+        ++m.counters.not_tcp;
+        return {};
+    }
+    const packet::TcpFrame& seg = parsed.tcp;
+    bool from_client;
+    if (m.is_http_port(seg.ends.dst_port)) {
+        from_client = true;
+    } else if (m.is_http_port(seg.ends.src_port)) {
+        from_client = false;
+    } else {
+        ++m.counters.not_tcp;
+        return {};
+    }
+    const FlowKey key = from_client
+                            ? FlowKey{seg.ends.src, seg.ends.dst, seg.ends.src_port, seg.ends.dst_port}
+                            : FlowKey{seg.ends.dst, seg.ends.src, seg.ends.dst_port, seg.ends.src_port};
+    auto it = m.flows.find(key);
+    const bool client_syn = from_client && seg.has(tcp_flag::syn) && !seg.has(tcp_flag::ack);
+    if (it != m.flows.end() && client_syn &&
+        (it->second.state != State::inspecting || !it->second.client.seq_known ||
+         it->second.client.next_seq != seg.seq + 1)) {
+        // A new connection reusing the 5-tuple of one we still remember (rejected, bypassed or
+        // never closed in our sight): start afresh rather than judge it by the old one's state.
+        m.remove(it);
+        ++m.counters.flows_closed;
+        it = m.flows.end();
+    }
+    if (it == m.flows.end()) {
+        // Tracking starts at a client SYN or at the first payload; bare ACKs, FINs and RSTs of
+        // connections we do not know (closed, expired, untracked) just pass.
+        if (seg.has(tcp_flag::rst) || (seg.payload_len == 0 && !client_syn)) return {};
+        if (m.flows.size() >= m.options.max_flows) expire_idle();
+        if (m.flows.size() >= m.options.max_flows) {
+            ++m.counters.untracked_full;
+            return Verdict{Action::bypass, {}, {}, key};
+        }
+        it = m.flows.emplace(key, Flow(key, m.options.stream_limits)).first;
+        ++m.counters.flows_created;
+    }
+    Flow& flow = it->second;
+    flow.last_seen_ns = m.clock();
+    if (seg.has(tcp_flag::rst)) {
+        if (!from_client && flow.state == State::inspecting && flow.outstanding() > 0 && m.observer) {
+            ResponseRecord reset;
+            reset.flow = key;
+            reset.endpoint = flow.pending_endpoints.empty() ? std::nullopt : flow.pending_endpoints.front();
+            reset.at_ns = flow.last_seen_ns;
+            m.observer(reset);
+        }
+        m.remove(it);
+        ++m.counters.flows_closed;
+        return {};
+    }
+    Verdict v = from_client ? m.client_segment(flow, seg) : m.server_segment(flow, seg);
+    if (flow.client.fin_seen && (flow.server.fin_seen || flow.state == State::rejected)) {
+        m.remove(it);
+        ++m.counters.flows_closed;
+    }
+    return v;
+}
+
+std::size_t FlowTable::expire_idle() {
+    Impl& m = *impl_;
+    const uint64_t now = m.clock();
+    std::size_t removed = 0;
+    for (auto it = m.flows.begin(); it != m.flows.end();) {
+        auto next = std::next(it);
+        if (now - it->second.last_seen_ns > m.options.idle_timeout_ns) {
+            m.remove(it);
+            ++removed;
+        }
+        it = next;
+    }
+    m.counters.flows_expired += removed;
+    return removed;
+}
+
+void FlowTable::set_response_observer(std::function<void(const ResponseRecord&)> observer) {
+    impl_->observer = std::move(observer);
+}
+
+std::size_t FlowTable::size() const { return impl_->flows.size(); }
+uint64_t FlowTable::buffered_bytes() const { return impl_->buffered_total; }
+const FlowCounters& FlowTable::counters() const { return impl_->counters; }
+
+std::optional<FlowInfo> FlowTable::info(const FlowKey& key) const {
+    auto it = impl_->flows.find(key);
+    if (it == impl_->flows.end()) return std::nullopt;
+    const Flow& f = it->second;
+    return FlowInfo{f.state, f.requests_allowed, f.responses_done, f.client.held_bytes + f.server.held_bytes};
+}
+
+}  // namespace xt::flow

@@ -1,0 +1,122 @@
+// Server segments: status lines for the circuit breaker, and the moment a deferred rejection may
+// be answered (the backend has finished every response before it).
+#include <string_view>
+
+#include "flow_state.hpp"
+
+namespace xt::flow {
+
+namespace tcp_flag = packet::tcp_flag;
+
+Verdict FlowTable::Impl::server_segment(Flow& flow, const packet::TcpFrame& seg) {
+    Direction& s = flow.server;
+    if (flow.state == State::bypass) {
+        if (seg.has(tcp_flag::fin)) s.fin_seen = true;
+        return Verdict{Action::bypass, {}, {}, std::nullopt};
+    }
+    if (flow.state == State::rejected) return Verdict{Action::drop, {}, {}, std::nullopt};  // we RST it
+    if (seg.has(tcp_flag::syn)) {
+        s.seq_known = s.stream_started = true;
+        s.next_seq = s.stream_base = seg.seq + 1;
+        s.mss = seg.mss;
+        s.window = seg.window;
+        return {};
+    }
+    s.window = seg.window;
+    if (seg.payload_len == 0 && !seg.has(tcp_flag::fin)) return {};
+    if (!s.seq_known) {
+        s.seq_known = true;
+        s.next_seq = seg.seq;
+    }
+    if (!s.stream_started) {
+        s.stream_started = true;
+        s.stream_base = s.next_seq;
+    }
+
+    Verdict out;
+    const SequenceSplit split = split_sequence(s, seg);
+    if (split.kind == SequenceSplit::Kind::future) {
+        // Forwarded at once (responses need no verdict); only the copy waits to be parsed.
+        ++counters.out_of_order;
+        if (!hold(flow, s, seg)) {
+            to_bypass(flow, counters.bypass_buffer_limit, out, false);
+            out.action = Action::bypass;
+        }
+        return out;
+    }
+    if (split.kind == SequenceSplit::Kind::old) {
+        ++counters.retransmissions;
+        return out;
+    }
+    server_in_order(flow, seg, split.skip, out);
+    while (flow.state == State::inspecting || flow.state == State::reject_pending) {
+        auto held = next_ready(s);
+        if (!held) break;
+        const packet::ParsedFrame again = packet::parse_frame(held->frame);
+        const SequenceSplit sp = split_sequence(s, again.tcp);
+        if (sp.kind == SequenceSplit::Kind::in_order) server_in_order(flow, again.tcp, sp.skip, out);
+    }
+    if (flow.state == State::bypass) {
+        out.action = Action::bypass;
+    } else if (flow.state == State::reject_pending) {
+        if (s.fin_seen) {
+            // The backend closes first (a close-delimited response): the connection ends without
+            // the pipelined request ever being answered, as it would without us.
+            flow.state = State::bypass;
+            ++counters.rejections_abandoned;
+            out.action = Action::bypass;
+        } else if (flow.outstanding() == 0) {
+            answer_now(flow, seg, packet::Sender::server, s.next_seq, out);
+        }
+    }
+    return out;
+}
+
+void FlowTable::Impl::server_in_order(Flow& flow, const packet::TcpFrame& seg, std::size_t skip,
+                                      Verdict& out) {
+    Direction& s = flow.server;
+    const auto payload = seg.payload().subspan(skip);
+    s.next_seq = seg.seq_end();
+    std::vector<http::StreamEvent> events;
+    if (!payload.empty()) {
+        auto fed = s.parser.feed({reinterpret_cast<const char*>(payload.data()), payload.size()});
+        if (!fed) {
+            to_bypass(flow, counters.bypass_parse_error, out, false);
+            return;
+        }
+        events = std::move(*fed);
+    }
+    if (seg.has(tcp_flag::fin)) {
+        s.fin_seen = true;
+        if (auto finished = s.parser.finish())  // ends a close-delimited response
+            for (auto& e : *finished) events.push_back(std::move(e));
+    }
+    for (auto& e : events) {
+        if (e.type == http::StreamEvent::Type::message_end) {
+            if (flow.interim_response) flow.interim_response = false;
+            else ++flow.responses_done;
+            continue;
+        }
+        const unsigned status = e.head.status;
+        if (status / 100 == 1 && status != 101) {
+            flow.interim_response = true;  // 100 Continue: the real response follows
+            continue;
+        }
+        ++counters.responses;
+        ResponseRecord record;
+        record.flow = flow.key;
+        record.status = status;
+        if (!flow.pending_endpoints.empty()) {
+            record.endpoint = flow.pending_endpoints.front();
+            flow.pending_endpoints.pop_front();
+        }
+        record.at_ns = flow.last_seen_ns;
+        if (observer) observer(record);
+        if (e.head.framing == http::BodyFraming::tunnel) {
+            to_bypass(flow, counters.bypass_tunnel, out, false);
+            return;
+        }
+    }
+}
+
+}  // namespace xt::flow
