@@ -79,7 +79,7 @@ std::vector<uint32_t> random_sources(int count) {
 // The controller has no "pre-fill" operation (buckets are born in the kernel on a source's first
 // packet), so the 100,000 tracked sources are written directly: recently seen, full buckets.
 Status fill_spike_sources(int fd, int count) {
-    const xt_gcra recently_seen{monotonic_ns()};
+    const xt_source_buckets recently_seen{{monotonic_ns()}, {0}};
     for (uint32_t addr : random_sources(count)) {
         auto key = parse_address(dotted(addr));
         if (!key) return tl::unexpected(key.error());
@@ -88,40 +88,6 @@ Status fill_spike_sources(int fd, int count) {
                          std::strerror(errno));
     }
     return {};
-}
-
-Result<UniqueFd> dup_map_fd(bpf_object* obj, const char* name) {
-    auto fd = map_fd(obj, name);
-    if (!fd) return tl::unexpected(fd.error());
-    const int copy = fcntl(*fd, F_DUPFD_CLOEXEC, 0);
-    if (copy < 0) return failf(errno, "dup of map {}: {}", name, std::strerror(errno));
-    return UniqueFd(copy);
-}
-
-// InterfaceMaps over a private object's maps instead of an interface's pins, so the bench fills and
-// reads them with the same code as the CLI.
-Result<InterfaceMaps> maps_of(bpf_object* obj) {
-    InterfaceMaps maps;
-    maps.iface = "bench";
-    const std::pair<UniqueFd*, const char*> slots[] = {
-        {&maps.config, XT_NAME(XT_MAP_CONFIG)},
-        {&maps.stats, XT_NAME(XT_MAP_STATS)},
-        {&maps.deny_v4, XT_NAME(XT_MAP_DENY_V4)},
-        {&maps.deny_v6, XT_NAME(XT_MAP_DENY_V6)},
-        {&maps.allow_v4, XT_NAME(XT_MAP_ALLOW_V4)},
-        {&maps.allow_v6, XT_NAME(XT_MAP_ALLOW_V6)},
-        {&maps.bans, XT_NAME(XT_MAP_BANS)},
-        {&maps.spike, XT_NAME(XT_MAP_SPIKE)},
-        {&maps.syn, XT_NAME(XT_MAP_SYN)},
-        {&maps.syn_global, XT_NAME(XT_MAP_SYN_GLOBAL)},
-        {&maps.top_drops, XT_NAME(XT_MAP_TOP_DROPS)},
-    };
-    for (const auto& [slot, name] : slots) {
-        auto fd = dup_map_fd(obj, name);
-        if (!fd) return tl::unexpected(fd.error());
-        *slot = std::move(*fd);
-    }
-    return maps;
 }
 
 }  // namespace
@@ -135,7 +101,7 @@ Result<ThrottleSubject> ThrottleSubject::load(const std::string& object_path,
     auto prog = program_fd(s.obj_.get(), XT_PROG_NAME);
     if (!prog) return tl::unexpected(prog.error());
     s.prog_fd_ = *prog;
-    auto maps = maps_of(s.obj_.get());
+    auto maps = InterfaceMaps::from_object(s.obj_.get(), "bench");
     if (!maps) return tl::unexpected(maps.error());
     s.maps_ = std::move(*maps);
     if (auto st = s.write_config(default_config()); !st) return tl::unexpected(st.error());

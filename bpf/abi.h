@@ -24,15 +24,23 @@
  * for the pin file name. Kernel object names are limited to 15 characters. */
 #define XT_MAP_CONFIG xt_config       /* ARRAY[1] of struct xt_config: runtime settings      */
 #define XT_MAP_STATS xt_stats         /* PERCPU_ARRAY[1] of struct xt_stats: counters         */
+#define XT_MAP_DENY_HOST_TABLE xt_deny_htab   /* ARRAY of xt_host_slot: /32 and /128 deny rules */
+#define XT_MAP_ALLOW_HOST_TABLE xt_allow_htab /* ARRAY of xt_host_slot: /32 and /128 allow    */
+#define XT_MAP_DENY_HOSTS xt_deny_hosts   /* HASH xt_addr -> xt_ip_rule: deny hosts the table can't hold */
+#define XT_MAP_ALLOW_HOSTS xt_allow_hosts /* HASH xt_addr -> xt_ip_rule: allow hosts likewise   */
+#define XT_MAP_DENY4_HOSTS_COVER xt_cover4_hosts /* ARRAY[65536] of __u32, index = IPv4 /16    */
+#define XT_MAP_DENY4_PREFIX_COVER xt_cover4_pfx  /* ARRAY[65536] of __u32, index = IPv4 /16    */
 #define XT_MAP_DENY_V4 xt_deny_v4     /* LPM_TRIE xt_lpm_v4 -> xt_ip_rule                      */
 #define XT_MAP_DENY_V6 xt_deny_v6     /* LPM_TRIE xt_lpm_v6 -> xt_ip_rule                      */
 #define XT_MAP_ALLOW_V4 xt_allow_v4   /* LPM_TRIE xt_lpm_v4 -> xt_ip_rule                      */
 #define XT_MAP_ALLOW_V6 xt_allow_v6   /* LPM_TRIE xt_lpm_v6 -> xt_ip_rule                      */
 #define XT_MAP_BANS xt_bans           /* HASH xt_addr -> xt_ban                                */
-#define XT_MAP_SPIKE xt_spike         /* LRU_HASH xt_addr (masked) -> xt_gcra                  */
-#define XT_MAP_SYN xt_syn             /* LRU_HASH xt_addr -> xt_gcra                           */
+#define XT_MAP_BAN_FILTER xt_ban_filter /* ARRAY[65536] of __u32, index = xt_addr_slot()        */
+#define XT_MAP_SPIKE xt_spike         /* LRU_HASH xt_addr (masked) -> xt_source_buckets        */
+#define XT_MAP_SYN xt_syn             /* LRU_HASH xt_addr -> xt_gcra (spike per prefix only)   */
 #define XT_MAP_SYN_GLOBAL xt_syn_glob /* ARRAY[1] of struct xt_gcra                            */
 #define XT_MAP_TOP_DROPS xt_top_drops /* LRU_PERCPU_HASH xt_addr -> xt_drop_tally              */
+#define XT_MAP_TOP_PENDING xt_top_pending /* PERCPU_ARRAY[1] of struct xt_drop_pending          */
 
 #define XT_STR_(x) #x
 #define XT_NAME(x) XT_STR_(x)
@@ -43,7 +51,16 @@
 #define XT_DENY_V6_MAX 262144
 #define XT_ALLOW_V4_MAX 65536
 #define XT_ALLOW_V6_MAX 65536
+/* A hash allocates its bucket array (16 bytes a slot) up front: 262144 hosts cost 4 MB whether used
+ * or not. Hosts beyond it go to the trie (the library spills them there), slower but still found. */
+#define XT_DENY_HOSTS_MAX 262144
+#define XT_ALLOW_HOSTS_MAX 65536
+#define XT_DENY_V4_COVER_SLOTS 65536 /* one per IPv4 /16 */
+#define XT_HOST_TABLE_WAYS 4
+#define XT_HOST_TABLE_BUCKETS 16384
+#define XT_HOST_TABLE_SLOTS (XT_HOST_TABLE_BUCKETS * XT_HOST_TABLE_WAYS) /* 1.5 MB a list */
 #define XT_BANS_MAX 65536
+#define XT_BAN_FILTER_SLOTS 65536
 #define XT_SPIKE_MAX 262144
 #define XT_SYN_MAX 131072
 #define XT_TOP_DROPS_MAX 4096
@@ -57,6 +74,19 @@ struct xt_addr {
 	__be32 w[4];
 };
 
+/* A 16-bit hash of an address, for the tables the program indexes itself (host tables, the ban
+ * filter). Multiply-xor over the four words as stored (network order), top 16 bits. The same code
+ * runs in the program and in the library, so both pick the same slot. */
+static inline __u32 xt_addr_slot(const struct xt_addr *a)
+{
+	__u32 h = a->w[0] * 0x9E3779B1u;
+
+	h = (h ^ a->w[1]) * 0x85EBCA77u;
+	h = (h ^ a->w[2]) * 0xC2B2AE3Du;
+	h = (h ^ a->w[3]) * 0x27D4EB2Fu;
+	return h >> 16;
+}
+
 struct xt_lpm_v4 {
 	__u32 prefixlen; /* LPM_TRIE keys start with the prefix length in bits */
 	__be32 addr;
@@ -68,10 +98,46 @@ struct xt_lpm_v6 {
 };
 
 /* Value of every allow/deny rule. `hits` is bumped with an atomic add by every CPU that matches the
- * rule (the trie cannot be per-CPU); exact, at the cost of a shared cache line on the hit path. */
+ * rule (the trie cannot be per-CPU); exact, at the cost of a shared cache line on the hit path.
+ *
+ * Where rules live: a /32 (IPv4) or /128 (IPv6) rule is an exact host, kept in the list's host
+ * table (XT_MAP_*_HOST_TABLE, struct xt_host_slot below): a set-associative table in an ARRAY, so
+ * the program finds a host with a few inlined array reads instead of a hash lookup, which is a chain
+ * of real calls here (~20 ns with the SRSO return thunks). A host whose bucket is full goes to the
+ * list's HASH XT_MAP_*_HOSTS keyed by struct xt_addr (IPv4-mapped, like every per-source map), and
+ * when that is full too, into the trie. Every shorter prefix lives in the LPM tries. The library
+ * routes rules (userspace/src/maps/rules.cpp, host_table.cpp); the program checks the host
+ * table, the host hash, then the trie, each only if it may hold a match. An IPv6
+ * packet from an IPv4-mapped address (::ffff:a.b.c.d) is judged by the IPv4 rules, as the IPv4
+ * source it names (the ban box and the buckets key it the same way).
+ *
+ * Two per-/16 counts of IPv4 deny rules (index i = the first 16 bits of the address):
+ * XT_MAP_DENY4_HOSTS_COVER[i] counts the host rules (table and hash) that lie in /16 number i;
+ * XT_MAP_DENY4_PREFIX_COVER[i] counts the rules in the IPv4 deny trie that intersect it (a /16 or
+ * longer prefix counts in its own /16, a shorter one in every /16 it covers; a host that had to be
+ * spilled into the trie counts here). A source whose /16 counts 0 in one of them cannot match that
+ * map, so the program skips it: an inlined array read instead of a hash lookup or an LPM walk.
+ * The library keeps the counts (raised before a rule is added, lowered after it is deleted, so a
+ * crash in between leaves a count too high, never too low) and rebuilds them from the
+ * lists when the config does not yet carry XT_CFG_INDEXED. */
 struct xt_ip_rule {
 	__u64 hits;
 };
+
+/* One way of a host table. Bucket b of a table is slots [b * XT_HOST_TABLE_WAYS, + WAYS); an
+ * address's bucket is xt_host_bucket(). A slot whose address is all zero is free, so the address ::
+ * is never stored in a table (the library puts it in the hash). The library writes a slot whole
+ * while the program may read it: a reader can see a half-written address for an instant, which can
+ * only match a source equal to that mix of old and new words. `hits` as in xt_ip_rule. */
+struct xt_host_slot {
+	struct xt_addr addr;
+	__u64 hits;
+};
+
+static inline __u32 xt_host_bucket(const struct xt_addr *a)
+{
+	return xt_addr_slot(a) & (XT_HOST_TABLE_BUCKETS - 1);
+}
 
 /* ---- ban box ---------------------------------------------------------------------------------- */
 
@@ -91,6 +157,17 @@ struct xt_ban {
 	char reason[XT_BAN_REASON_LEN]; /* NUL-terminated unless exactly full */
 };
 
+/*
+ * XT_MAP_BAN_FILTER is a counting filter in front of the ban box: slot xt_addr_slot(a) counts the
+ * bans whose address hashes there. A source whose slot counts 0 is not banned, so the program skips
+ * the hash lookup (a real call, ~20 ns here) on the pass path of nearly every source. The library
+ * raises a slot before it inserts a ban and lowers it after it deletes one; the program lowers it
+ * (atomically) when it reaps an expired ban. The library's read-modify-write can overwrite a
+ * concurrent decrement by the program, which leaves a count too high, never too low: a wasted
+ * lookup, never a missed ban. Honoured only with XT_CFG_INDEXED; bans must be written through the
+ * library (add_bans), like rules.
+ */
+
 /* ---- token buckets ---------------------------------------------------------------------------- */
 
 /*
@@ -105,6 +182,15 @@ struct xt_ban {
  */
 struct xt_gcra {
 	__u64 tat_ns;
+};
+
+/* Both token buckets of one source in XT_MAP_SPIKE, so one lookup serves spike arrest and the
+ * per-source SYN limit when both are keyed by the address (the default). When spike arrest is keyed
+ * per prefix, the XT_MAP_SPIKE key is the prefix, `syn` is unused and the SYN buckets live in
+ * XT_MAP_SYN keyed by address. A new entry is two full buckets (tat = 0). */
+struct xt_source_buckets {
+	struct xt_gcra spike;
+	struct xt_gcra syn;
 };
 
 /* A rate as the operator gave it plus the derived GCRA parameters (userspace derives them:
@@ -123,6 +209,29 @@ enum xt_config_flags {
 	XT_CFG_POLICY_ALLOW = 1u << 0, /* only sources in an allow list pass (default: deny policy) */
 	XT_CFG_TRACK_TOP = 1u << 1,    /* record per-source drop tallies in XT_MAP_TOP_DROPS     */
 	XT_CFG_SPIKE_PER_PREFIX = 1u << 2, /* spike arrest keyed per prefix, not per address      */
+	/* `present`, the deny covers and XT_MAP_BAN_FILTER are kept up to date by the library
+	 * (it sets this flag on every config write, under the pin-directory lock), so the program
+	 * skips the lookups they rule out. A config written by other means (bpftool) lacks it: every
+	 * rule map and the ban box are looked up. */
+	XT_CFG_INDEXED = 1u << 3,
+	/* Opt-in: read CLOCK_MONOTONIC_COARSE (bpf_ktime_get_coarse_ns, ~15 ns cheaper a packet here)
+	 * instead of CLOCK_MONOTONIC. The coarse clock lags the real one by less than one tick (1/HZ,
+	 * 4 ms at HZ=250), so a token bucket may admit up to rate * tick more than burst + rate * t in
+	 * a window t, and a ban may last up to one tick longer. Off by default: buckets are exact. */
+	XT_CFG_COARSE_CLOCK = 1u << 4,
+};
+
+/* Bits of xt_config.present: which rule maps hold at least one entry (valid with XT_CFG_INDEXED). */
+enum xt_present_bits {
+	XT_HAS_DENY_HOSTS = 1u << 0,   /* XT_MAP_DENY_HOST_TABLE  */
+	XT_HAS_DENY_V4 = 1u << 1,
+	XT_HAS_DENY_V6 = 1u << 2,
+	XT_HAS_ALLOW_HOSTS = 1u << 3,  /* XT_MAP_ALLOW_HOST_TABLE */
+	XT_HAS_ALLOW_V4 = 1u << 4,
+	XT_HAS_ALLOW_V6 = 1u << 5,
+	XT_HAS_DENY_HOSTS_HASH = 1u << 6,  /* XT_MAP_DENY_HOSTS  */
+	XT_HAS_ALLOW_HOSTS_HASH = 1u << 7, /* XT_MAP_ALLOW_HOSTS */
+	XT_HAS_ALL = 0xff,
 };
 
 /*
@@ -135,7 +244,7 @@ struct xt_config {
 	__u32 flags; /* enum xt_config_flags */
 	__u8 spike_prefix_v4; /* prefix length used when XT_CFG_SPIKE_PER_PREFIX, default 24 */
 	__u8 spike_prefix_v6; /* default 64 */
-	__u16 pad0;
+	__u16 present; /* enum xt_present_bits, maintained by the library (see XT_CFG_INDEXED) */
 	/* Test hook: when non-zero the program uses this instead of bpf_ktime_get_ns(), so token bucket
 	 * and ban tests are exact. Never set in production (the CLI refuses to). */
 	__u64 clock_override_ns;
@@ -183,7 +292,19 @@ struct xt_drop_tally {
 	__u64 packets;
 	__u64 bytes;
 	__u32 last_verdict; /* enum xt_verdict */
-	__u32 pad;
+	__u32 last_jiffies; /* low 32 bits of jiffies at the last drop: which CPU's verdict is latest */
+};
+
+/*
+ * The per-CPU tally of the source this CPU dropped last (XT_MAP_TOP_PENDING). A flood comes in runs
+ * of packets from one source; counting a run here costs an inlined array lookup, while a lookup in
+ * the LRU per-CPU hash is a real call. The pending tally is added into XT_MAP_TOP_DROPS when this
+ * CPU drops a packet from another source. Readers add both (read_top_drops): every drop is in
+ * exactly one of them, so the sum is exact at any quiet instant.
+ */
+struct xt_drop_pending {
+	struct xt_addr source;
+	struct xt_drop_tally tally; /* packets == 0: nothing pending */
 };
 
 #endif /* XDP_THROTTLE_ABI_H */

@@ -26,6 +26,56 @@ struct {
 	__type(value, struct xt_stats);
 } XT_MAP_STATS SEC(".maps");
 
+/* Exact-host rules (/32, /128; abi.h): set-associative tables in ARRAYs, whose lookups the verifier
+ * inlines (no call at all). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XT_HOST_TABLE_SLOTS);
+	__type(key, __u32);
+	__type(value, struct xt_host_slot);
+} XT_MAP_DENY_HOST_TABLE SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XT_HOST_TABLE_SLOTS);
+	__type(key, __u32);
+	__type(value, struct xt_host_slot);
+} XT_MAP_ALLOW_HOST_TABLE SEC(".maps");
+
+/* Hosts whose table bucket is full. Hashes are looked up by a chain of real calls, still several
+ * times cheaper than an LPM walk. Not preallocated: only userspace inserts (the program never
+ * updates them), and preallocation would pin memory for entries that are rarely needed. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, XT_DENY_HOSTS_MAX);
+	__type(key, struct xt_addr);
+	__type(value, struct xt_ip_rule);
+} XT_MAP_DENY_HOSTS SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, XT_ALLOW_HOSTS_MAX);
+	__type(key, struct xt_addr);
+	__type(value, struct xt_ip_rule);
+} XT_MAP_ALLOW_HOSTS SEC(".maps");
+
+/* Deny rules per IPv4 /16 (abi.h): ARRAY lookups are inlined by the verifier (no call). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XT_DENY_V4_COVER_SLOTS);
+	__type(key, __u32);
+	__type(value, __u32);
+} XT_MAP_DENY4_HOSTS_COVER SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XT_DENY_V4_COVER_SLOTS);
+	__type(key, __u32);
+	__type(value, __u32);
+} XT_MAP_DENY4_PREFIX_COVER SEC(".maps");
+
 /* LPM tries must be created without preallocation. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
@@ -68,13 +118,22 @@ struct {
 	__type(value, struct xt_ban);
 } XT_MAP_BANS SEC(".maps");
 
+/* Bans per address slot (abi.h, xt_addr_slot): an inlined ARRAY read spares the pass path the
+ * hash lookup above for sources that are not banned. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XT_BAN_FILTER_SLOTS);
+	__type(key, __u32);
+	__type(value, __u32);
+} XT_MAP_BAN_FILTER SEC(".maps");
+
 /* Token buckets are LRU: a flood of new sources evicts the quietest buckets, and an evicted bucket
  * comes back full, which is the state an idle source would have anyway. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, XT_SPIKE_MAX);
 	__type(key, struct xt_addr);
-	__type(value, struct xt_gcra);
+	__type(value, struct xt_source_buckets);
 } XT_MAP_SPIKE SEC(".maps");
 
 struct {
@@ -97,5 +156,13 @@ struct {
 	__type(key, struct xt_addr);
 	__type(value, struct xt_drop_tally);
 } XT_MAP_TOP_DROPS SEC(".maps");
+
+/* This CPU's tally of its last dropped source (abi.h, struct xt_drop_pending): an inlined lookup. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xt_drop_pending);
+} XT_MAP_TOP_PENDING SEC(".maps");
 
 #endif /* XT_MAPS_H */

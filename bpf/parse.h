@@ -73,6 +73,12 @@ struct xt_pkt {
 	__u8 tcp_syn;         /* TCP with SYN and without ACK, in a first or unfragmented packet */
 };
 
+/* A connection attempt the SYN limits apply to: never a non-first fragment (no TCP header there). */
+static __always_inline int pkt_is_syn(const struct xt_pkt *pkt)
+{
+	return pkt->tcp_syn && !pkt->nonfirst_fragment;
+}
+
 struct xt_cursor {
 	void *pos;
 	void *end;

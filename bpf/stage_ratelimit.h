@@ -15,7 +15,8 @@
  * the packet. So the only error is under-admission, and only under extreme contention on one bucket
  * (more than XT_GCRA_CAS_TRIES other CPUs updating the same source within a few nanoseconds).
  *
- * Eviction: per-source buckets live in LRU maps. The bound holds for as long as a source's bucket
+ * Eviction: per-source buckets live in LRU maps (both buckets of a source in one entry of
+ * XT_MAP_SPIKE when both are keyed by address, see struct xt_source_buckets). The bound holds for as long as a source's bucket
  * stays in its map; only a flood of more distinct sources than the map holds (XT_SPIKE_MAX,
  * XT_SYN_MAX) can evict a busy bucket, which then restarts full: at most one extra burst per
  * eviction. The global SYN bucket (an ARRAY) is never evicted, which is why it exists.
@@ -75,6 +76,46 @@ static __always_inline int gcra_take_keyed(void *buckets, const struct xt_addr *
 			return 0; /* inserted and evicted again within nanoseconds: a flood of keys */
 	}
 	return gcra_take(bucket, rate, now);
+}
+
+/* Which buckets of a source's XT_MAP_SPIKE entry (struct xt_source_buckets) a packet takes a token
+ * from; a NULL rate means "not this one" (stage off, or not a SYN). */
+struct xt_bucket_demand {
+	const struct xt_rate *spike;
+	const struct xt_rate *syn;
+};
+
+/* One token from each demanded bucket of `key`'s entry, spike first: one lookup for both buckets.
+ * A new entry is inserted already charged for this packet in every demanded bucket (both full
+ * buckets admit it); the other bucket of a new entry starts full (tat = 0). Same EEXIST and
+ * no-memory rules as gcra_take_keyed. A spike token taken before the SYN bucket refuses the packet
+ * stays taken, as when the stages had separate maps. */
+static __always_inline enum xt_verdict source_buckets_take(void *buckets, const struct xt_addr *key,
+							   const struct xt_bucket_demand *d,
+							   __u64 now)
+{
+	struct xt_source_buckets *b = bpf_map_lookup_elem(buckets, key);
+
+	if (!b) {
+		struct xt_source_buckets fresh = {};
+		long err;
+
+		if (d->spike)
+			fresh.spike.tat_ns = now + d->spike->interval_ns;
+		if (d->syn)
+			fresh.syn.tat_ns = now + d->syn->interval_ns;
+		err = bpf_map_update_elem(buckets, key, &fresh, BPF_NOEXIST);
+		if (err == 0 || err != -EEXIST)
+			return XT_PASS; /* admitted by full buckets, or untrackable now: fail open */
+		b = bpf_map_lookup_elem(buckets, key);
+		if (!b) /* inserted and evicted again within nanoseconds: a flood of keys */
+			return d->spike ? XT_DROP_SPIKE : XT_DROP_SYN_SOURCE;
+	}
+	if (d->spike && !gcra_take(&b->spike, d->spike, now))
+		return XT_DROP_SPIKE;
+	if (d->syn && !gcra_take(&b->syn, d->syn, now))
+		return XT_DROP_SYN_SOURCE;
+	return XT_PASS;
 }
 
 #endif /* XT_STAGE_RATELIMIT_H */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * stage_spike.h - spike arrest: a token bucket of packets per source address or per prefix.
+ * stage_spike.h - spike arrest: a token bucket of packets per source address or per prefix, and
+ * (sharing its map entry) the per-source SYN bucket.
  */
 #ifndef XT_STAGE_SPIKE_H
 #define XT_STAGE_SPIKE_H
@@ -41,18 +42,41 @@ static __always_inline __u32 spike_prefix(const struct xt_pkt *pkt, const struct
 	return 96 + (p > 32 ? 32 : p);
 }
 
-static __always_inline enum xt_verdict stage_spike(const struct xt_pkt *pkt,
-						   const struct xt_config *cfg, struct xt_clock *clk)
+/*
+ * Spike arrest and the per-source SYN limit, the two buckets of one source. By address (the
+ * default) both share one XT_MAP_SPIKE entry, so a SYN pays one hash lookup for both. By prefix the
+ * spike bucket is keyed by the masked address and the SYN bucket lives in XT_MAP_SYN by address:
+ * two lookups. Switching the keying starts the SYN buckets full once (the mode is operator set).
+ */
+static __always_inline enum xt_verdict stage_source_limits(const struct xt_pkt *pkt,
+							   const struct xt_config *cfg,
+							   struct xt_clock *clk)
 {
+	struct xt_bucket_demand demand = {
+		.spike = cfg->spike.rate ? &cfg->spike : 0,
+		.syn = pkt_is_syn(pkt) && cfg->syn.rate ? &cfg->syn : 0,
+	};
 	struct xt_addr key;
+	enum xt_verdict v;
 
-	if (!cfg->spike.rate)
+	if (!demand.spike && !demand.syn)
 		return XT_PASS;
-	key = pkt->src;
-	if (cfg->flags & XT_CFG_SPIKE_PER_PREFIX)
+	if (!(cfg->flags & XT_CFG_SPIKE_PER_PREFIX))
+		return source_buckets_take(&XT_MAP_SPIKE, &pkt->src, &demand, clock_now(clk));
+
+	if (demand.spike) {
+		struct xt_bucket_demand spike_only = { .spike = demand.spike };
+
+		key = pkt->src;
 		addr_mask(&key, spike_prefix(pkt, cfg));
-	return gcra_take_keyed(&XT_MAP_SPIKE, &key, &cfg->spike, clock_now(clk)) ? XT_PASS
-										   : XT_DROP_SPIKE;
+		v = source_buckets_take(&XT_MAP_SPIKE, &key, &spike_only, clock_now(clk));
+		if (v != XT_PASS)
+			return v;
+	}
+	if (demand.syn &&
+	    !gcra_take_keyed(&XT_MAP_SYN, &pkt->src, demand.syn, clock_now(clk)))
+		return XT_DROP_SYN_SOURCE;
+	return XT_PASS;
 }
 
 #endif /* XT_STAGE_SPIKE_H */

@@ -3,7 +3,8 @@
  * xdp_throttle.bpf.c - the data plane: one XDP program, staged. A packet's path reads top to bottom
  * in xdp_throttle() below:
  *
- *   parse -> IP allow/deny -> ban box -> per-source spike arrest -> SYN limit -> XDP_PASS
+ *   parse -> IP allow/deny -> ban box -> per-source spike arrest and SYN limit -> global SYN
+ *   limit -> XDP_PASS
  *
  * The first stage that says "drop" decides; each drop has its own counter (struct xt_stats). Stages
  * live in one header each (stage_*.h); maps in maps.h; the shared ABI in abi.h.
@@ -79,13 +80,15 @@ int xdp_throttle(struct xdp_md *ctx)
 	v = stage_ipfilter(&pkt, cfg);
 	/* 3. Ban box: sources banned until a deadline; expired entries are reaped here. */
 	if (v == XT_PASS)
-		v = stage_ban(&pkt, &clock);
-	/* 4. Spike arrest: packets per source (or per prefix), every packet incl. fragments. */
+		v = stage_ban(&pkt, cfg, &clock);
+	/* 4. Per-source buckets: spike arrest (packets per source or per prefix, every packet incl.
+	 *    fragments), then the per-source SYN limit (TCP SYN without ACK, never a non-first
+	 *    fragment); one map lookup serves both when both are keyed by address. */
 	if (v == XT_PASS)
-		v = stage_spike(&pkt, cfg, &clock);
-	/* 5. SYN limit: TCP SYN without ACK; never for non-first fragments (no TCP header there). */
-	if (v == XT_PASS && pkt.tcp_syn && !pkt.nonfirst_fragment)
-		v = stage_syn(&pkt, cfg, &clock);
+		v = stage_source_limits(&pkt, cfg, &clock);
+	/* 5. Global SYN limit: all SYNs together, against floods of spoofed ever-new sources. */
+	if (v == XT_PASS && pkt_is_syn(&pkt))
+		v = stage_syn_global(cfg, &clock);
 
 	return conclude(stats, cfg, &pkt, v, len);
 }

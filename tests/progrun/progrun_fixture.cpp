@@ -12,33 +12,11 @@
 #include <vector>
 
 #include "xdp_throttle.skel.h"
+#include "xdp_throttle/net.hpp"
 #include "xdp_throttle/rate.hpp"
 
 namespace xt::test {
 namespace {
-
-struct ParsedCidr {
-    std::vector<uint8_t> addr;  // 4 or 16 bytes
-    uint32_t prefix_len;
-};
-
-ParsedCidr parse_cidr(std::string_view cidr) {
-    const auto slash = cidr.find('/');
-    ParsedCidr out{parse_ip(cidr.substr(0, slash)), 0};
-    const uint32_t full = static_cast<uint32_t>(out.addr.size() * 8);
-    out.prefix_len = slash == std::string_view::npos
-                         ? full
-                         : static_cast<uint32_t>(std::stoul(std::string(cidr.substr(slash + 1))));
-    return out;
-}
-
-// LPM keys are (prefixlen, address) with no padding in between for both families.
-std::vector<uint8_t> lpm_key(const ParsedCidr& c) {
-    std::vector<uint8_t> key(4 + c.addr.size());
-    std::memcpy(key.data(), &c.prefix_len, 4);
-    std::memcpy(key.data() + 4, c.addr.data(), c.addr.size());
-    return key;
-}
 
 // libbpf's INFO lines (e.g. "skipping unrecognized data section .xdp_run_config": that section is
 // libxdp's, not libbpf's) would print once per test; warnings and errors still show.
@@ -63,17 +41,15 @@ SkeletonPtr load_skeleton() {
 }
 
 xt_addr source_key(std::string_view ip) {
-    const auto bytes = parse_ip(ip);
-    xt_addr key{};
-    auto* out = reinterpret_cast<uint8_t*>(key.w);
-    if (bytes.size() == 4) {
-        out[10] = 0xff;
-        out[11] = 0xff;
-        std::memcpy(out + 12, bytes.data(), 4);
-    } else {
-        std::memcpy(out, bytes.data(), 16);
-    }
-    return key;
+    auto key = xt::parse_address(ip);
+    EXPECT_TRUE(key.has_value()) << ip << ": " << (key ? "" : key.error().message);
+    return key.value_or(xt_addr{});
+}
+
+Cidr cidr_of(std::string_view text) {
+    auto cidr = xt::parse_cidr(text);
+    EXPECT_TRUE(cidr.has_value()) << text << ": " << (cidr ? "" : cidr.error().message);
+    return cidr.value_or(Cidr{});
 }
 
 const xt_counter& verdict_counter(const xt_stats& stats, xt_verdict v) {
@@ -84,6 +60,9 @@ void ProgRunTest::SetUp() {
     if (geteuid() != 0) GTEST_SKIP() << "BPF_PROG_TEST_RUN tests need root (CAP_BPF, CAP_NET_ADMIN)";
     skel_ = load_skeleton();
     ASSERT_TRUE(skel_);
+    auto maps = InterfaceMaps::from_object(skel_->obj, "progrun");
+    ASSERT_TRUE(maps.has_value()) << maps.error().message;
+    maps_ = std::move(*maps);
     config_ = xt_config{};
     config_.spike_prefix_v4 = 24;
     config_.spike_prefix_v6 = 64;
@@ -98,9 +77,23 @@ int ProgRunTest::map_fd(const char* name) const {
 }
 
 void ProgRunTest::apply_config() {
+    const auto ok = xt::write_config(maps_, config_);
+    ASSERT_TRUE(ok.has_value()) << ok.error().message;
+}
+
+void ProgRunTest::apply_config_unindexed() {
     const uint32_t zero = 0;
-    ASSERT_EQ(bpf_map_update_elem(map_fd(XT_NAME(XT_MAP_CONFIG)), &zero, &config_, BPF_ANY), 0)
+    xt_config raw = config_;
+    raw.flags &= ~static_cast<uint32_t>(XT_CFG_INDEXED);
+    raw.present = 0;
+    ASSERT_EQ(bpf_map_update_elem(map_fd(XT_NAME(XT_MAP_CONFIG)), &zero, &raw, BPF_ANY), 0)
         << std::strerror(errno);
+}
+
+xt_config ProgRunTest::stored_config() const {
+    auto config = xt::read_config(maps_);
+    EXPECT_TRUE(config.has_value()) << (config ? "" : config.error().message);
+    return config.value_or(xt_config{});
 }
 
 void ProgRunTest::set_clock(uint64_t now_ns) {
@@ -142,39 +135,43 @@ xt_stats ProgRunTest::stats() const {
 }
 
 void ProgRunTest::add_rule(std::string_view cidr, bool allow_list) {
-    const auto c = parse_cidr(cidr);
-    const bool v6 = c.addr.size() == 16;
-    const char* name = allow_list ? (v6 ? XT_NAME(XT_MAP_ALLOW_V6) : XT_NAME(XT_MAP_ALLOW_V4))
-                                  : (v6 ? XT_NAME(XT_MAP_DENY_V6) : XT_NAME(XT_MAP_DENY_V4));
-    const xt_ip_rule rule{};
-    const auto key = lpm_key(c);
-    ASSERT_EQ(bpf_map_update_elem(map_fd(name), key.data(), &rule, BPF_ANY), 0)
-        << cidr << ": " << std::strerror(errno);
+    const Cidr rule = cidr_of(cidr);
+    const auto added = xt::add_rules(maps_, allow_list ? RuleList::allow : RuleList::deny, {&rule, 1});
+    ASSERT_TRUE(added.has_value()) << cidr << ": " << added.error().message;
+}
+
+void ProgRunTest::del_rule(std::string_view cidr, bool allow_list) {
+    const Cidr rule = cidr_of(cidr);
+    const auto ok = xt::delete_rules(maps_, allow_list ? RuleList::allow : RuleList::deny, {&rule, 1});
+    ASSERT_TRUE(ok.has_value()) << cidr << ": " << ok.error().message;
 }
 
 uint64_t ProgRunTest::rule_hits(std::string_view cidr, bool allow_list) const {
-    const auto c = parse_cidr(cidr);
-    const bool v6 = c.addr.size() == 16;
-    const char* name = allow_list ? (v6 ? XT_NAME(XT_MAP_ALLOW_V6) : XT_NAME(XT_MAP_ALLOW_V4))
-                                  : (v6 ? XT_NAME(XT_MAP_DENY_V6) : XT_NAME(XT_MAP_DENY_V4));
-    // An LPM lookup of the rule's own prefix returns the rule (longest match of that key).
-    xt_ip_rule rule{};
-    const auto key = lpm_key(c);
-    if (bpf_map_lookup_elem(map_fd(name), key.data(), &rule) != 0) {
-        ADD_FAILURE() << "no rule " << cidr;
+    const Cidr rule = cidr_of(cidr);
+    const auto rules = xt::list_rules(maps_, allow_list ? RuleList::allow : RuleList::deny);
+    if (!rules) {
+        ADD_FAILURE() << "listing rules: " << rules.error().message;
         return 0;
     }
-    return rule.hits;
+    for (const RuleEntry& e : *rules)
+        if (e.cidr == rule) return e.hits;
+    ADD_FAILURE() << "no rule " << cidr;
+    return 0;
 }
 
 void ProgRunTest::ban(std::string_view ip, uint64_t deadline_ns) {
+    // Through the library, as the CLI bans (it keeps the ban filter in step), then the entry is
+    // rewritten with the exact deadline the test wants.
     const xt_addr key = source_key(ip);
+    const uint64_t now = xt::program_clock_ns(config_);
+    const auto added = xt::add_bans(maps_, {&key, 1}, deadline_ns > now ? deadline_ns - now : 0,
+                                    "progrun test", XT_BAN_BY_OPERATOR);
+    ASSERT_TRUE(added.has_value()) << added.error().message;
     xt_ban value{};
+    ASSERT_EQ(bpf_map_lookup_elem(map_fd(XT_NAME(XT_MAP_BANS)), &key, &value), 0);
     value.deadline_ns = deadline_ns;
     value.created_ns = config_.clock_override_ns;
-    value.origin = XT_BAN_BY_OPERATOR;
-    std::strncpy(value.reason, "progrun test", sizeof(value.reason));
-    ASSERT_EQ(bpf_map_update_elem(map_fd(XT_NAME(XT_MAP_BANS)), &key, &value, BPF_ANY), 0)
+    ASSERT_EQ(bpf_map_update_elem(map_fd(XT_NAME(XT_MAP_BANS)), &key, &value, BPF_EXIST), 0)
         << std::strerror(errno);
 }
 
@@ -187,22 +184,22 @@ std::optional<xt_ban> ProgRunTest::ban_entry(std::string_view ip) const {
 
 std::optional<xt_drop_tally> ProgRunTest::drop_tally(std::string_view ip) const {
     const xt_addr key = source_key(ip);
-    std::vector<xt_drop_tally> per_cpu(possible_cpus());
-    if (bpf_map_lookup_elem(map_fd(XT_NAME(XT_MAP_TOP_DROPS)), &key, per_cpu.data()) != 0)
+    const auto top = xt::read_top_drops(maps_, XT_TOP_DROPS_MAX);
+    if (!top) {
+        ADD_FAILURE() << "reading top drops: " << top.error().message;
         return std::nullopt;
-    xt_drop_tally sum{};
-    for (const auto& cpu : per_cpu) {
-        sum.packets += cpu.packets;
-        sum.bytes += cpu.bytes;
-        if (cpu.packets) sum.last_verdict = cpu.last_verdict;
     }
-    return sum;
+    for (const TopDropEntry& e : *top)
+        if (e.source == key)
+            return xt_drop_tally{.packets = e.packets, .bytes = e.bytes,
+                                 .last_verdict = e.last_verdict, .last_jiffies = 0};
+    return std::nullopt;
 }
 
 bool ProgRunTest::spike_bucket_exists(std::string_view key_ip) const {
     const xt_addr key = source_key(key_ip);
-    xt_gcra bucket{};
-    return bpf_map_lookup_elem(map_fd(XT_NAME(XT_MAP_SPIKE)), &key, &bucket) == 0;
+    xt_source_buckets buckets{};
+    return bpf_map_lookup_elem(map_fd(XT_NAME(XT_MAP_SPIKE)), &key, &buckets) == 0;
 }
 
 }  // namespace xt::test

@@ -13,6 +13,7 @@
 
 #include "abi.h"
 #include "packet_builder.hpp"
+#include "xdp_throttle/maps.hpp"
 
 struct xdp_throttle;  // generated skeleton (xdp_throttle.skel.h)
 
@@ -35,8 +36,9 @@ using SkeletonPtr = std::unique_ptr<xdp_throttle, SkeletonDeleter>;
 // Opens and loads the skeleton; null (and the libbpf error printed) on failure.
 SkeletonPtr load_skeleton();
 
-// The key of every per-source map: IPv4 IPv4-mapped (abi.h).
+// The key of every per-source map: IPv4 IPv4-mapped (abi.h). The library's parser (net.hpp).
 xt_addr source_key(std::string_view ip);
+Cidr cidr_of(std::string_view text);
 
 // Counter of one verdict: the members after `seen` are in enum xt_verdict order (abi.h).
 const xt_counter& verdict_counter(const xt_stats& stats, xt_verdict v);
@@ -45,8 +47,12 @@ class ProgRunTest : public ::testing::Test {
 protected:
     void SetUp() override;
 
-    // Writes config_ to the config map; call after changing it.
+    // Writes config_ through the library (xt::write_config, as the CLI does: with the rule index);
+    // call after changing it.
     void apply_config();
+    // Writes config_ as bpftool would: raw, without XT_CFG_INDEXED, so every rule map is looked up.
+    void apply_config_unindexed();
+    xt_config stored_config() const;
     void set_clock(uint64_t now_ns);
     // Token-bucket settings through the one derivation the CLI uses (xt::make_rate).
     static xt_rate rate(uint64_t tokens, uint64_t every_ns, uint64_t burst);
@@ -58,16 +64,20 @@ protected:
     xt_stats stats() const;
     uint64_t packets(xt_verdict v) const { return verdict_counter(stats(), v).packets; }
 
-    // IP rules: CIDR "a.b.c.d/n" or "x::/n"; a bare address is a host rule.
+    // IP rules through the library (xt::add_rules, as the CLI does): CIDR "a.b.c.d/n" or "x::/n";
+    // a bare address is a host rule.
     void deny(std::string_view cidr) { add_rule(cidr, false); }
     void allow(std::string_view cidr) { add_rule(cidr, true); }
+    void undeny(std::string_view cidr) { del_rule(cidr, false); }
+    void unallow(std::string_view cidr) { del_rule(cidr, true); }
     uint64_t deny_hits(std::string_view cidr) const { return rule_hits(cidr, false); }
     uint64_t allow_hits(std::string_view cidr) const { return rule_hits(cidr, true); }
 
     void ban(std::string_view ip, uint64_t deadline_ns);
     std::optional<xt_ban> ban_entry(std::string_view ip) const;
 
-    // Summed per-CPU drop tally of a source, if it has one.
+    // Drop tally of a source as `xdp-throttle top` reads it (xt::read_top_drops: the LRU plus the
+    // pending runs, summed over CPUs), if it has one.
     std::optional<xt_drop_tally> drop_tally(std::string_view ip) const;
     // Whether a bucket exists for this key in a per-source map (XT_MAP_SPIKE, XT_MAP_SYN).
     bool spike_bucket_exists(std::string_view key_ip) const;
@@ -75,10 +85,12 @@ protected:
     int map_fd(const char* name) const;
 
     SkeletonPtr skel_;
+    InterfaceMaps maps_;  // the skeleton's maps, for the library's typed access
     xt_config config_{};
 
 private:
     void add_rule(std::string_view cidr, bool allow_list);
+    void del_rule(std::string_view cidr, bool allow_list);
     uint64_t rule_hits(std::string_view cidr, bool allow_list) const;
 };
 

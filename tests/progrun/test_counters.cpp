@@ -1,4 +1,11 @@
 // Counters: seen == passed + every drop, bytes are frame lengths; the per-source drop tally.
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <sched.h>
+
+#include <map>
+#include <vector>
+
 #include "progrun_fixture.hpp"
 
 namespace xt::test {
@@ -66,6 +73,84 @@ TEST_F(CounterTest, TopDropsTallyEveryDropButMalformed) {
         PacketBuilder().eth().ipv4("192.0.2.99", "198.51.100.1", {.total_length = 9000}).udp(1, 2).build();
     EXPECT_EQ(run(malformed), kXdpDrop);
     EXPECT_FALSE(drop_tally("192.0.2.99"));
+}
+
+// The tally of the source a CPU dropped last is pending in a per-CPU slot until that CPU drops
+// another source (abi.h, struct xt_drop_pending); `top` (read_top_drops) adds both, so it is exact
+// across any interleaving of sources, whichever CPU each test run lands on.
+TEST_F(CounterTest, TopDropsExactAcrossSourceChanges) {
+    config_.flags |= XT_CFG_TRACK_TOP;
+    apply_config();
+    deny("192.0.2.1");
+    deny("192.0.2.2");
+    deny("2001:db8::3");
+    const Frame a = PacketBuilder().eth().ipv4("192.0.2.1", "198.51.100.1").udp(1, 2).build();
+    const Frame b = PacketBuilder().eth().ipv4("192.0.2.2", "198.51.100.1").udp(1, 2).payload(50).build();
+    const Frame c = PacketBuilder().eth().ipv6("2001:db8::3", "2001:db8::1").udp(1, 2).build();
+    const std::vector<const Frame*> order = {&a, &a, &a, &b, &b, &a, &c, &b, &a, &a, &c};
+    std::map<const Frame*, uint64_t> sent;
+    for (const Frame* f : order) {
+        ASSERT_EQ(run(*f), kXdpDrop);
+        ++sent[f];
+        // Exact after every single drop, whatever is pending where.
+        ASSERT_EQ(drop_tally("192.0.2.1").value_or(xt_drop_tally{}).packets, sent[&a]);
+        ASSERT_EQ(drop_tally("192.0.2.2").value_or(xt_drop_tally{}).packets, sent[&b]);
+        ASSERT_EQ(drop_tally("2001:db8::3").value_or(xt_drop_tally{}).packets, sent[&c]);
+    }
+    EXPECT_EQ(drop_tally("192.0.2.1")->bytes, sent[&a] * a.size());
+    EXPECT_EQ(drop_tally("192.0.2.2")->bytes, sent[&b] * b.size());
+    const auto top = xt::read_top_drops(maps_, 2);
+    ASSERT_TRUE(top.has_value());
+    ASSERT_EQ(top->size(), 2u);
+    EXPECT_TRUE((*top)[0].source == source_key("192.0.2.1"));
+    EXPECT_EQ((*top)[0].packets, 6u);
+    EXPECT_EQ((*top)[1].packets, 3u);
+}
+
+// On one CPU: a run stays in the pending slot and reaches the LRU when the source changes.
+TEST_F(CounterTest, PendingRunIsFlushedWhenTheSourceChanges) {
+    cpu_set_t one, before;
+    ASSERT_EQ(sched_getaffinity(0, sizeof before, &before), 0);
+    CPU_ZERO(&one);
+    CPU_SET(sched_getcpu(), &one);
+    ASSERT_EQ(sched_setaffinity(0, sizeof one, &one), 0);
+    config_.flags |= XT_CFG_TRACK_TOP;
+    apply_config();
+    deny("192.0.2.1");
+    deny("192.0.2.2");
+    const Frame a = PacketBuilder().eth().ipv4("192.0.2.1", "198.51.100.1").udp(1, 2).build();
+    const Frame b = PacketBuilder().eth().ipv4("192.0.2.2", "198.51.100.1").udp(1, 2).build();
+    auto in_lru = [&](std::string_view ip) {
+        const xt_addr key = source_key(ip);
+        std::vector<xt_drop_tally> per_cpu(static_cast<size_t>(libbpf_num_possible_cpus()));
+        uint64_t packets = 0;
+        if (bpf_map_lookup_elem(map_fd(XT_NAME(XT_MAP_TOP_DROPS)), &key, per_cpu.data()) == 0)
+            for (const auto& t : per_cpu) packets += t.packets;
+        return packets;
+    };
+    for (int i = 0; i < 3; ++i) run(a);
+    EXPECT_EQ(in_lru("192.0.2.1"), 0u) << "a run of one source costs no LRU update";
+    run(b);
+    EXPECT_EQ(in_lru("192.0.2.1"), 3u);
+    EXPECT_EQ(in_lru("192.0.2.2"), 0u);
+    run(a);
+    EXPECT_EQ(in_lru("192.0.2.2"), 1u);
+    EXPECT_EQ(drop_tally("192.0.2.1")->packets, 4u);
+    sched_setaffinity(0, sizeof before, &before);
+}
+
+TEST_F(CounterTest, LastVerdictIsTheLatestDrop) {
+    config_.flags |= XT_CFG_TRACK_TOP;
+    config_.spike = rate(1, kSecond, 1);
+    apply_config();
+    const Frame f = PacketBuilder().eth().ipv4("192.0.2.9", "198.51.100.1").udp(1, 2).build();
+    EXPECT_EQ(run(f), kXdpPass);
+    EXPECT_EQ(run(f), kXdpDrop);
+    EXPECT_EQ(drop_tally("192.0.2.9")->last_verdict, uint32_t(XT_DROP_SPIKE));
+    deny("192.0.2.9");
+    EXPECT_EQ(run(f), kXdpDrop);
+    EXPECT_EQ(drop_tally("192.0.2.9")->last_verdict, uint32_t(XT_DROP_IP_DENY));
+    EXPECT_EQ(drop_tally("192.0.2.9")->packets, 2u);
 }
 
 TEST_F(CounterTest, TopDropsOffByDefault) {

@@ -183,9 +183,27 @@ TEST_F(SpikeTest, NewBucketIsChargedForTheFirstPacket) {
     apply_config();
     ASSERT_EQ(run(udp_from("192.0.2.1")), kXdpPass);
     const xt_addr key = source_key("192.0.2.1");
-    xt_gcra bucket{};
-    ASSERT_EQ(bpf_map_lookup_elem(map_fd(XT_NAME(XT_MAP_SPIKE)), &key, &bucket), 0);
-    EXPECT_EQ(bucket.tat_ns, kT0 + config_.spike.interval_ns);
+    xt_source_buckets buckets{};
+    ASSERT_EQ(bpf_map_lookup_elem(map_fd(XT_NAME(XT_MAP_SPIKE)), &key, &buckets), 0);
+    EXPECT_EQ(buckets.spike.tat_ns, kT0 + config_.spike.interval_ns);
+    EXPECT_EQ(buckets.syn.tat_ns, 0u) << "not a SYN: the SYN bucket of a new entry is full";
+}
+
+// XT_CFG_COARSE_CLOCK (opt-in) still runs exact GCRA arithmetic, on CLOCK_MONOTONIC_COARSE: with a
+// rate far below one token per tick the burst is all a source gets.
+TEST_F(SpikeTest, CoarseClockKeepsTheBurst) {
+    config_.flags |= XT_CFG_COARSE_CLOCK;
+    config_.spike = rate(1, 3600 * kSecond, 2);
+    set_clock(0);
+    EXPECT_EQ(run(udp_from("192.0.2.1")), kXdpPass);
+    EXPECT_EQ(run(udp_from("192.0.2.1")), kXdpPass);
+    EXPECT_EQ(run(udp_from("192.0.2.1")), kXdpDrop);
+    const xt_addr key = source_key("192.0.2.1");
+    xt_source_buckets buckets{};
+    ASSERT_EQ(bpf_map_lookup_elem(map_fd(XT_NAME(XT_MAP_SPIKE)), &key, &buckets), 0);
+    const uint64_t now = xt::program_clock_ns(config_);
+    EXPECT_LE(buckets.spike.tat_ns, now + 2 * config_.spike.interval_ns) << "coarse lags, never leads";
+    EXPECT_GT(buckets.spike.tat_ns + kSecond, now + 2 * config_.spike.interval_ns);
 }
 
 }  // namespace

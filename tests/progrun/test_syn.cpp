@@ -1,5 +1,7 @@
 // SYN limit: per-source bucket, then the global bucket; only TCP SYN without ACK, only in packets
 // that carry the TCP header.
+#include <bpf/bpf.h>
+
 #include "progrun_fixture.hpp"
 
 namespace xt::test {
@@ -115,6 +117,49 @@ TEST_F(SynTest, SpikeIsJudgedBeforeSyn) {
     EXPECT_EQ(run(tcp_from("192.0.2.1", kSyn)), kXdpDrop);
     EXPECT_EQ(packets(XT_DROP_SPIKE), 1u);
     EXPECT_EQ(packets(XT_DROP_SYN_SOURCE), 0u);
+}
+
+// By address, a source's spike and SYN buckets share one XT_MAP_SPIKE entry (one lookup); both
+// limits still hold exactly and independently.
+TEST_F(SynTest, SpikeAndSynShareOneEntryPerAddress) {
+    config_.spike = rate(10, kSecond, 3);
+    config_.syn = rate(1, kSecond, 1);
+    apply_config();
+    EXPECT_EQ(run(tcp_from("192.0.2.1", kSyn)), kXdpPass);
+    const xt_addr key = source_key("192.0.2.1");
+    xt_source_buckets buckets{};
+    ASSERT_EQ(bpf_map_lookup_elem(map_fd(XT_NAME(XT_MAP_SPIKE)), &key, &buckets), 0);
+    EXPECT_EQ(buckets.spike.tat_ns, kT0 + config_.spike.interval_ns);
+    EXPECT_EQ(buckets.syn.tat_ns, kT0 + config_.syn.interval_ns) << "both charged at insertion";
+    xt_gcra unused{};
+    EXPECT_NE(bpf_map_lookup_elem(map_fd(XT_NAME(XT_MAP_SYN)), &key, &unused), 0)
+        << "XT_MAP_SYN is only for spike arrest per prefix";
+    EXPECT_EQ(run(tcp_from("192.0.2.1", kSyn)), kXdpDrop);
+    EXPECT_EQ(packets(XT_DROP_SYN_SOURCE), 1u);
+    EXPECT_EQ(run(tcp_from("192.0.2.1", kAck)), kXdpPass) << "spike bucket has tokens left";
+    EXPECT_EQ(run(tcp_from("192.0.2.1", kAck)), kXdpDrop) << "3 taken: burst spent";
+    EXPECT_EQ(packets(XT_DROP_SPIKE), 1u);
+    set_clock(kT0 + kSecond);
+    EXPECT_EQ(run(tcp_from("192.0.2.1", kSyn)), kXdpPass);
+}
+
+TEST_F(SynTest, SynOnlyStillOneEntryAndSpikePerPrefixUsesTheSynMap) {
+    config_.syn = rate(1, kSecond, 1);
+    apply_config();
+    EXPECT_EQ(run(tcp_from("192.0.2.1", kSyn)), kXdpPass);
+    EXPECT_EQ(run(tcp_from("192.0.2.1", kSyn)), kXdpDrop);
+    EXPECT_TRUE(spike_bucket_exists("192.0.2.1"));
+
+    config_.spike = rate(100, kSecond, 100);
+    config_.flags |= XT_CFG_SPIKE_PER_PREFIX;
+    apply_config();
+    EXPECT_EQ(run(tcp_from("192.0.2.7", kSyn)), kXdpPass);
+    EXPECT_EQ(run(tcp_from("192.0.2.7", kSyn)), kXdpDrop);
+    EXPECT_EQ(run(tcp_from("192.0.2.8", kSyn)), kXdpPass) << "own SYN bucket, shared spike prefix";
+    const xt_addr key = source_key("192.0.2.7");
+    xt_gcra syn{};
+    ASSERT_EQ(bpf_map_lookup_elem(map_fd(XT_NAME(XT_MAP_SYN)), &key, &syn), 0);
+    EXPECT_TRUE(spike_bucket_exists("192.0.2.0"));
 }
 
 }  // namespace

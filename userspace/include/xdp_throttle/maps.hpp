@@ -14,15 +14,22 @@
 #include "xdp_throttle/net.hpp"
 #include "xdp_throttle/result.hpp"
 
+struct bpf_object;
+
 namespace xt {
 
 // The fds of every map of one interface, opened from its pin directory.
 struct InterfaceMaps {
     std::string iface;
-    UniqueFd config, stats, deny_v4, deny_v6, allow_v4, allow_v6, bans, spike, syn, syn_global,
-        top_drops;
+    UniqueFd config, stats, deny_host_table, allow_host_table, deny_hosts, allow_hosts,
+        deny4_hosts_cover, deny4_prefix_cover, deny_v4,
+        deny_v6, allow_v4, allow_v6, bans, ban_filter, spike, syn, syn_global, top_drops, top_pending;
 
     static Result<InterfaceMaps> open(std::string_view iface);
+    // The maps of a loaded (not attached) xdp_throttle object, fds duplicated: tests and the
+    // benchmark fill and read a private copy of the program with the CLI's code. `label` stands in
+    // for the interface name in messages.
+    static Result<InterfaceMaps> from_object(bpf_object* obj, std::string_view label);
 };
 
 // ---- config ----------------------------------------------------------------------------------
@@ -30,6 +37,10 @@ struct InterfaceMaps {
 // prefixes /24 and /64, every limit off.
 xt_config default_config();
 Result<xt_config> read_config(const InterfaceMaps& maps);
+// Writes `config` with the rule index fields set by the library: XT_CFG_INDEXED and `present`
+// (which rule maps hold entries; abi.h). The first write that finds no XT_CFG_INDEXED in the stored
+// config (fresh maps, maps of an older version, a config written by bpftool) rebuilds the per-/16
+// deny counts and the ban filter from the maps. Callers hold the pin-directory lock, like every rule change.
 Status write_config(const InterfaceMaps& maps, const xt_config& config);
 
 // ---- allow/deny rules ------------------------------------------------------------------------
@@ -41,7 +52,9 @@ struct RuleEntry {
     uint64_t hits = 0;
 };
 
-// All or nothing: when one update fails (a full trie), the rules this call added are removed again.
+// /32 and /128 rules go to the host tables (the host hashes when a table bucket is full), shorter
+// prefixes to the LPM tries (abi.h); callers see one list either way. Every change updates the rule index (write_config).
+// All or nothing: when one update fails (a full map), the rules this call added are removed again.
 // Rules already present are kept as they are (their hit counters survive).
 struct AddOutcome {
     size_t added = 0;
@@ -54,6 +67,8 @@ Status delete_rules(const InterfaceMaps& maps, RuleList list, std::span<const Ci
 Result<std::vector<RuleEntry>> list_rules(const InterfaceMaps& maps, RuleList list);
 
 // ---- bans ------------------------------------------------------------------------------------
+// Bans must be written through these functions: they keep XT_MAP_BAN_FILTER (abi.h) in step, and
+// the program does not look up a ban the filter does not count.
 // "Now" on the XDP program's clock: CLOCK_MONOTONIC (bpf_ktime_get_ns), or the injected test clock
 // when config.clock_override_ns is set.
 uint64_t program_clock_ns(const xt_config& config);
@@ -90,7 +105,10 @@ struct TopDropEntry {
     uint64_t bytes = 0;
     uint32_t last_verdict = 0;
 };
-// Summed over CPUs, sorted by packets (then bytes) descending, at most `limit` entries.
+// Summed over CPUs, the LRU tallies plus each CPU's pending run (abi.h, struct xt_drop_pending), so
+// the counts are exact whenever no packet is being dropped during the read. last_verdict is the
+// verdict of the latest drop (by jiffies; ties go to the CPU with more drops). Sorted by packets
+// (then bytes) descending, at most `limit` entries.
 Result<std::vector<TopDropEntry>> read_top_drops(const InterfaceMaps& maps, size_t limit);
 
 }  // namespace xt

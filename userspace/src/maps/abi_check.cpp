@@ -20,3 +20,9 @@ static_assert(sizeof(xt_stats) == (1 + XT_VERDICT_COUNT) * sizeof(xt_counter));
 static_assert(offsetof(xt_stats, passed) + XT_DROP_SYN_GLOBAL * sizeof(xt_counter) ==
               offsetof(xt_stats, syn_global));
 static_assert(sizeof(xt_drop_tally) == 24);
+static_assert(offsetof(xt_drop_tally, last_jiffies) == 20);
+static_assert(sizeof(xt_drop_pending) == sizeof(xt_addr) + sizeof(xt_drop_tally));
+static_assert(sizeof(xt_source_buckets) == 2 * sizeof(xt_gcra));
+static_assert(offsetof(xt_config, present) == 6);
+static_assert(sizeof(xt_host_slot) == 24);
+static_assert((XT_HOST_TABLE_BUCKETS & (XT_HOST_TABLE_BUCKETS - 1)) == 0, "a power of two");

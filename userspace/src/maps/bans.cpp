@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "rule_index.hpp"
 #include "xdp_throttle/maps.hpp"
 
 namespace xt {
@@ -59,19 +60,32 @@ Status add_bans(const InterfaceMaps& maps, std::span<const xt_addr> addresses, u
     ban.deadline_ns = duration_ns > UINT64_MAX - now ? UINT64_MAX : now + duration_ns;
     ban.origin = origin;
     std::memcpy(ban.reason, reason.data(), reason.size());
+    // Count every address in the filter before its ban exists (abi.h: too high is the safe side),
+    // then take back the count of each address that was banned already or could not be banned.
+    detail::BanFilterDelta raise, lower;
+    for (const xt_addr& addr : addresses) raise.add(addr, +1);
+    if (auto ok = raise.apply(maps); !ok) return ok;
+    Status result;
+    size_t done = 0;
     for (const xt_addr& addr : addresses) {
         // Re-banning an address replaces its deadline and reason (the operator's latest word) but
         // keeps its hit counter.
         xt_ban old{};
         xt_ban value = ban;
-        if (bpf_map_lookup_elem(maps.bans.get(), &addr, &old) == 0) value.hits = old.hits;
+        const bool existed = bpf_map_lookup_elem(maps.bans.get(), &addr, &old) == 0;
+        if (existed) value.hits = old.hits;
         if (bpf_map_update_elem(maps.bans.get(), &addr, &value, BPF_ANY) != 0) {
             const int err = errno;
-            return failf(err, "{}: cannot ban on {}: {}{}", format_address(addr), maps.iface,
-                         std::strerror(err), err == E2BIG ? " (the ban box is full)" : "");
+            result = failf(err, "{}: cannot ban on {}: {}{}", format_address(addr), maps.iface,
+                           std::strerror(err), err == E2BIG ? " (the ban box is full)" : "");
+            break;
         }
+        if (existed) lower.add(addr, -1);
+        ++done;
     }
-    return {};
+    for (size_t i = done; i < addresses.size(); ++i) lower.add(addresses[i], -1);
+    if (auto ok = lower.apply(maps); !ok) return ok;
+    return result;
 }
 
 Status delete_bans(const InterfaceMaps& maps, std::span<const xt_addr> addresses) {
@@ -81,10 +95,19 @@ Status delete_bans(const InterfaceMaps& maps, std::span<const xt_addr> addresses
             return failf(ENOENT, "{}: not banned on {}; nothing was deleted", format_address(addr),
                          maps.iface);
     }
-    for (const xt_addr& addr : addresses)
-        if (bpf_map_delete_elem(maps.bans.get(), &addr) != 0 && errno != ENOENT)
-            return failf(errno, "{}: cannot delete ban: {}", format_address(addr), std::strerror(errno));
-    return {};
+    detail::BanFilterDelta lower;
+    Status result;
+    for (const xt_addr& addr : addresses) {
+        if (bpf_map_delete_elem(maps.bans.get(), &addr) == 0) {
+            lower.add(addr, -1);
+        } else if (errno != ENOENT) {
+            result = failf(errno, "{}: cannot delete ban: {}", format_address(addr),
+                           std::strerror(errno));
+            break;
+        }
+    }
+    if (auto ok = lower.apply(maps); !ok) return ok;
+    return result;
 }
 
 Result<std::vector<BanEntry>> list_bans(const InterfaceMaps& maps) {
@@ -112,8 +135,13 @@ Result<size_t> reap_expired_bans(const InterfaceMaps& maps) {
     });
     if (!ok) return tl::unexpected(ok.error());
     size_t reaped = 0;
+    detail::BanFilterDelta lower;
     for (const xt_addr& addr : expired)
-        if (bpf_map_delete_elem(maps.bans.get(), &addr) == 0) ++reaped;
+        if (bpf_map_delete_elem(maps.bans.get(), &addr) == 0) {
+            ++reaped;
+            lower.add(addr, -1);
+        }
+    if (auto ok = lower.apply(maps); !ok) return tl::unexpected(ok.error());
     return reaped;
 }
 

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <map>
+#include <set>
 
 #include "xdp_throttle/maps.hpp"
 
@@ -72,47 +74,80 @@ Result<xt_stats> read_stats(const InterfaceMaps& maps) {
     return total;
 }
 
+namespace {
+
+// One source's tally being summed: the latest drop decides last_verdict.
+struct TallySum {
+    TopDropEntry entry;
+    uint32_t latest_jiffies = 0;
+    uint64_t latest_packets = 0;  // of the slot that set last_verdict, to break jiffies ties
+    bool any = false;
+
+    void add(const xt_drop_tally& t) {
+        if (t.packets == 0) return;
+        entry.packets += t.packets;
+        entry.bytes += t.bytes;
+        // Wrap-safe "later than": the low 32 bits of jiffies wrap every ~49 days at HZ=1000.
+        const auto ahead = static_cast<int32_t>(t.last_jiffies - latest_jiffies);
+        if (!any || ahead > 0 || (ahead == 0 && t.packets > latest_packets)) {
+            entry.last_verdict = t.last_verdict;
+            latest_jiffies = t.last_jiffies;
+            latest_packets = t.packets;
+        }
+        any = true;
+    }
+};
+
+struct AddrLess {
+    bool operator()(const xt_addr& a, const xt_addr& b) const {
+        return std::memcmp(a.w, b.w, sizeof a.w) < 0;
+    }
+};
+
+}  // namespace
+
 Result<std::vector<TopDropEntry>> read_top_drops(const InterfaceMaps& maps, size_t limit) {
     auto cpus = possible_cpus();
     if (!cpus) return tl::unexpected(cpus.error());
+    std::map<xt_addr, TallySum, AddrLess> sums;
+
+    // Each CPU's pending run first (abi.h, struct xt_drop_pending): not yet in the LRU.
+    std::vector<unsigned char> pending(static_cast<size_t>(*cpus) * percpu_stride<xt_drop_pending>());
+    const uint32_t zero = 0;
+    if (bpf_map_lookup_elem(maps.top_pending.get(), &zero, pending.data()) != 0)
+        return failf(errno, "{}: cannot read pending drop tallies: {}", maps.iface,
+                     std::strerror(errno));
+    for (int cpu = 0; cpu < *cpus; ++cpu) {
+        const auto& p = per_cpu<xt_drop_pending>(pending, cpu);
+        if (p.tally.packets == 0) continue;
+        TallySum& sum = sums[p.source];
+        sum.entry.source = p.source;
+        sum.add(p.tally);
+    }
+
     std::vector<unsigned char> buf(static_cast<size_t>(*cpus) * percpu_stride<xt_drop_tally>());
-    std::vector<TopDropEntry> out;
     xt_addr key{}, next{};
     const xt_addr* prev = nullptr;
     const int fd = maps.top_drops.get();
     // An LRU evicts while we walk; a vanished cursor restarts the walk from the first key, so the
-    // walk is bounded and duplicates are dropped below.
+    // walk is bounded and a source seen twice is summed once.
+    std::set<xt_addr, AddrLess> walked;
     size_t steps = 0;
     while (steps++ < 2 * XT_TOP_DROPS_MAX && bpf_map_get_next_key(fd, prev, &next) == 0) {
-        if (bpf_map_lookup_elem(fd, &next, buf.data()) == 0) {
-            TopDropEntry entry;
-            entry.source = next;
-            uint64_t busiest = 0;
-            for (int cpu = 0; cpu < *cpus; ++cpu) {
-                const auto& t = per_cpu<xt_drop_tally>(buf, cpu);
-                entry.packets += t.packets;
-                entry.bytes += t.bytes;
-                // The tally has no timestamp; the CPU that dropped most of this source's packets
-                // is the best guess at why it is being dropped now.
-                if (t.packets > busiest) {
-                    busiest = t.packets;
-                    entry.last_verdict = t.last_verdict;
-                }
-            }
-            if (entry.packets > 0) out.push_back(entry);
+        if (walked.insert(next).second && bpf_map_lookup_elem(fd, &next, buf.data()) == 0) {
+            TallySum& sum = sums[next];
+            sum.entry.source = next;
+            for (int cpu = 0; cpu < *cpus; ++cpu) sum.add(per_cpu<xt_drop_tally>(buf, cpu));
         }
         key = next;
         prev = &key;
     }
     if (steps <= 2 * XT_TOP_DROPS_MAX && errno != ENOENT)
         return failf(errno, "{}: cannot read top drops: {}", maps.iface, std::strerror(errno));
-    auto by_source = [](const TopDropEntry& a, const TopDropEntry& b) {
-        return std::memcmp(a.source.w, b.source.w, sizeof a.source.w) < 0;
-    };
-    std::sort(out.begin(), out.end(), by_source);
-    out.erase(std::unique(out.begin(), out.end(),
-                          [](const TopDropEntry& a, const TopDropEntry& b) { return a.source == b.source; }),
-              out.end());
+
+    std::vector<TopDropEntry> out;
+    for (const auto& [source, sum] : sums)
+        if (sum.entry.packets > 0) out.push_back(sum.entry);
     std::sort(out.begin(), out.end(), [](const TopDropEntry& a, const TopDropEntry& b) {
         if (a.packets != b.packets) return a.packets > b.packets;
         if (a.bytes != b.bytes) return a.bytes > b.bytes;

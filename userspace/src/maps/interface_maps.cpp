@@ -1,11 +1,15 @@
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <fcntl.h>
 
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <vector>
 
 #include "xdp_throttle/maps.hpp"
 #include "xdp_throttle/paths.hpp"
+#include "rule_index.hpp"
 
 namespace xt {
 namespace {
@@ -23,7 +27,50 @@ Result<UniqueFd> open_pin(const std::filesystem::path& dir, const char* name) {
     return UniqueFd(fd);
 }
 
+struct Slot {
+    UniqueFd* fd;
+    const char* name;
+};
+
+// Every map of the program, by name: the one list open() and from_object() walk.
+std::vector<Slot> slots_of(InterfaceMaps& maps) {
+    return {
+        {&maps.config, XT_NAME(XT_MAP_CONFIG)},
+        {&maps.stats, XT_NAME(XT_MAP_STATS)},
+        {&maps.deny_host_table, XT_NAME(XT_MAP_DENY_HOST_TABLE)},
+        {&maps.allow_host_table, XT_NAME(XT_MAP_ALLOW_HOST_TABLE)},
+        {&maps.deny_hosts, XT_NAME(XT_MAP_DENY_HOSTS)},
+        {&maps.allow_hosts, XT_NAME(XT_MAP_ALLOW_HOSTS)},
+        {&maps.deny4_hosts_cover, XT_NAME(XT_MAP_DENY4_HOSTS_COVER)},
+        {&maps.deny4_prefix_cover, XT_NAME(XT_MAP_DENY4_PREFIX_COVER)},
+        {&maps.deny_v4, XT_NAME(XT_MAP_DENY_V4)},
+        {&maps.deny_v6, XT_NAME(XT_MAP_DENY_V6)},
+        {&maps.allow_v4, XT_NAME(XT_MAP_ALLOW_V4)},
+        {&maps.allow_v6, XT_NAME(XT_MAP_ALLOW_V6)},
+        {&maps.bans, XT_NAME(XT_MAP_BANS)},
+        {&maps.ban_filter, XT_NAME(XT_MAP_BAN_FILTER)},
+        {&maps.spike, XT_NAME(XT_MAP_SPIKE)},
+        {&maps.syn, XT_NAME(XT_MAP_SYN)},
+        {&maps.syn_global, XT_NAME(XT_MAP_SYN_GLOBAL)},
+        {&maps.top_drops, XT_NAME(XT_MAP_TOP_DROPS)},
+        {&maps.top_pending, XT_NAME(XT_MAP_TOP_PENDING)},
+    };
+}
+
 }  // namespace
+
+Result<InterfaceMaps> InterfaceMaps::from_object(bpf_object* obj, std::string_view label) {
+    InterfaceMaps maps;
+    maps.iface = std::string(label);
+    for (const auto& slot : slots_of(maps)) {
+        const bpf_map* map = bpf_object__find_map_by_name(obj, slot.name);
+        if (!map) return failf(ENOENT, "{}: the object has no map {}", label, slot.name);
+        const int fd = fcntl(bpf_map__fd(map), F_DUPFD_CLOEXEC, 0);
+        if (fd < 0) return failf(errno, "{}: dup of map {}: {}", label, slot.name, std::strerror(errno));
+        *slot.fd = UniqueFd(fd);
+    }
+    return maps;
+}
 
 Result<InterfaceMaps> InterfaceMaps::open(std::string_view iface) {
     if (auto ok = validate_ifname(iface); !ok) return tl::unexpected(ok.error());
@@ -34,19 +81,7 @@ Result<InterfaceMaps> InterfaceMaps::open(std::string_view iface) {
                              "'xdp-throttle attach {}' first)", iface, dir.string(), iface);
     InterfaceMaps maps;
     maps.iface = std::string(iface);
-    struct Slot {
-        UniqueFd* fd;
-        const char* name;
-    };
-    const Slot slots[] = {
-        {&maps.config, XT_NAME(XT_MAP_CONFIG)},       {&maps.stats, XT_NAME(XT_MAP_STATS)},
-        {&maps.deny_v4, XT_NAME(XT_MAP_DENY_V4)},     {&maps.deny_v6, XT_NAME(XT_MAP_DENY_V6)},
-        {&maps.allow_v4, XT_NAME(XT_MAP_ALLOW_V4)},   {&maps.allow_v6, XT_NAME(XT_MAP_ALLOW_V6)},
-        {&maps.bans, XT_NAME(XT_MAP_BANS)},           {&maps.spike, XT_NAME(XT_MAP_SPIKE)},
-        {&maps.syn, XT_NAME(XT_MAP_SYN)},             {&maps.syn_global, XT_NAME(XT_MAP_SYN_GLOBAL)},
-        {&maps.top_drops, XT_NAME(XT_MAP_TOP_DROPS)},
-    };
-    for (const auto& slot : slots) {
+    for (const auto& slot : slots_of(maps)) {
         auto fd = open_pin(dir, slot.name);
         if (!fd) return tl::unexpected(fd.error());
         *slot.fd = std::move(*fd);
@@ -71,8 +106,17 @@ Result<xt_config> read_config(const InterfaceMaps& maps) {
 }
 
 Status write_config(const InterfaceMaps& maps, const xt_config& config) {
+    auto stored = read_config(maps);
+    if (!stored) return tl::unexpected(stored.error());
+    if (!(stored->flags & XT_CFG_INDEXED))
+        if (auto ok = detail::rebuild_rule_index(maps); !ok) return ok;
+    auto present = detail::rule_presence(maps);
+    if (!present) return tl::unexpected(present.error());
+    xt_config indexed = config;
+    indexed.flags |= XT_CFG_INDEXED;
+    indexed.present = *present;
     const uint32_t key = 0;
-    if (bpf_map_update_elem(maps.config.get(), &key, &config, BPF_ANY) != 0)
+    if (bpf_map_update_elem(maps.config.get(), &key, &indexed, BPF_ANY) != 0)
         return failf(errno, "{}: cannot write config: {}", maps.iface, std::strerror(errno));
     return {};
 }
