@@ -1,7 +1,10 @@
 // xt_bench_progrun: ns/packet of bare XDP_DROP, xdp-throttle's pass/deny/ban paths and xdp-filter,
 // measured side by side with BPF_PROG_TEST_RUN in one run (rounds interleaved, median reported),
-// then the goals as ratios. Breakdown rows toggle one stage at a time to show what the pass
-// path pays for. Needs root. See docs/PERFORMANCE.md.
+// then the goals as ratios. The pass path is measured twice: for a source whose /16 holds
+// no deny rule (the per-/16 counts skip every rule lookup) and for one whose /16 holds deny
+// prefixes (the LPM trie is walked), each with the exact clock (the default) and the opt-in coarse
+// clock. Breakdown rows toggle one stage at a time to show what the pass path pays for. Needs root.
+// See docs/PERFORMANCE.md.
 #include <fmt/format.h>
 #include <sched.h>
 #include <unistd.h>
@@ -156,6 +159,7 @@ int run(const Options& opt) {
             .build();
     };
     const auto pass_frame = frame_from(addr.pass_src);
+    const auto covered_frame = frame_from(addr.covered_src);
     const auto deny_frame = frame_from(addr.deny_src);
     const auto ban_frame = frame_from(addr.ban_src);
 
@@ -180,6 +184,16 @@ int run(const Options& opt) {
             throttle_hosts = value_or_throw(ThrottleSubject::load(
                 opt.throttle_object, Population{.shortest_prefix = 32, .tracked_sources = 0}));
         }
+        // The pass rows claim "/16 without deny rules" and "/16 with deny prefixes": check what
+        // the program will read, so a change of the random rules cannot silently swap the cases.
+        const DenyCover empty = value_or_throw(throttle->deny_cover(addr.pass_src));
+        const DenyCover covered = value_or_throw(throttle->deny_cover(addr.covered_src));
+        if (empty.hosts != 0 || empty.prefixes != 0 || covered.prefixes == 0)
+            throw std::runtime_error(fmt::format(
+                "deny covers: {}'s /16 counts {} hosts/{} prefixes (want 0/0), {}'s counts {}/{} "
+                "(want prefixes > 0)",
+                addr.pass_src, empty.hosts, empty.prefixes, addr.covered_src, covered.hosts,
+                covered.prefixes));
     } else {
         throttle_missing = fmt::format("{} not built", opt.throttle_object);
     }
@@ -194,8 +208,14 @@ int run(const Options& opt) {
     };
     if (throttle) {
         const Stages all{};
-        throttle_row("pass", "xdp-throttle pass path, every stage on", pass_frame, XT_PASS, all,
-                     &*throttle);
+        throttle_row("pass", "xdp-throttle pass, every stage on, /16 w/o rules", pass_frame,
+                     XT_PASS, all, &*throttle);
+        throttle_row("pass_covered", "xdp-throttle pass, every stage on, /16 w/ prefixes",
+                     covered_frame, XT_PASS, all, &*throttle);
+        throttle_row("pass_coarse", "xdp-throttle pass, coarse clock, /16 w/o rules", pass_frame,
+                     XT_PASS, {.coarse_clock = true}, &*throttle);
+        throttle_row("pass_covered_coarse", "xdp-throttle pass, coarse clock, /16 w/ prefixes",
+                     covered_frame, XT_PASS, {.coarse_clock = true}, &*throttle);
         throttle_row("deny", "xdp-throttle deny-hit /32 (of 10k prefixes)", deny_frame,
                      XT_DROP_IP_DENY, all, &*throttle);
         throttle_row("ban", "xdp-throttle banned source", ban_frame, XT_DROP_BANNED, all,
@@ -227,6 +247,9 @@ int run(const Options& opt) {
                      {.syn_global = false}, &*throttle);
         throttle_row("pass_no_rate", "  pass, all three buckets off", pass_frame, XT_PASS,
                      {.spike = false, .syn = false, .syn_global = false}, &*throttle);
+        throttle_row("pass_covered_no_rate", "  pass, /16 w/ prefixes, all three buckets off",
+                     covered_frame, XT_PASS, {.spike = false, .syn = false, .syn_global = false},
+                     &*throttle);
         throttle_row("pass_small", "  pass, every stage on, small maps", pass_frame, XT_PASS, {},
                      &*throttle_small);
         throttle_row("pass_bare", "  pass, buckets off, small maps (parse+lookups)", pass_frame,
@@ -244,14 +267,26 @@ int run(const Options& opt) {
                      {.track_top = false}, &*throttle);
         throttle_row("ban_clock", "  banned, clock injected", ban_frame, XT_DROP_BANNED,
                      {.clock_override_ns = frozen}, &*throttle);
+        throttle_row("ban_coarse", "  banned, coarse clock", ban_frame, XT_DROP_BANNED,
+                     {.coarse_clock = true}, &*throttle);
         throttle_row("ban_small", "  banned, small maps (1 prefix, 1 ban)", ban_frame,
                      XT_DROP_BANNED, {}, &*throttle_small);
     }
 
     fmt::print(
         "BPF_PROG_TEST_RUN, {} rounds x {} packets per path (interleaved), CPU {}, {}-byte "
-        "TCP SYN/IPv4, median ns/packet\n\n",
+        "TCP SYN/IPv4, median ns/packet\n",
         opt.rounds, opt.repeat, cpu, pass_frame.size());
+    if (throttle) {
+        // A source whose /16 counts deny prefixes pays the LPM walk, whatever its verdict.
+        fmt::print("deny rules counted in each test source's /16 (hosts/prefixes):");
+        for (const char* src : {addr.pass_src, addr.covered_src, addr.deny_src, addr.ban_src}) {
+            const DenyCover c = value_or_throw(throttle->deny_cover(src));
+            fmt::print(" {} {}/{}", src, c.hosts, c.prefixes);
+        }
+        fmt::print("\n");
+    }
+    fmt::print("\n");
     for (int r = 0; r < opt.rounds; ++r)
         for (Row& row : rows) measure(row, opt.repeat);
 
@@ -276,11 +311,20 @@ int run(const Options& opt) {
         double value, limit;
         std::string unit;
     };
+    // The default configuration (exact clock) is what the goals judge; the coarse clock is an
+    // operator's opt-in, shown against the same limit but not counted in the exit status.
     const Goal goals[] = {
-        {"pass path, every stage on <= 5x bare XDP_DROP", median["pass"] / bare, 5.0, "x"},
+        {"pass path, /16 without deny rules <= 5x bare XDP_DROP", median["pass"] / bare, 5.0, "x"},
+        {"pass path, /16 with deny prefixes <= 5x bare XDP_DROP", median["pass_covered"] / bare,
+         5.0, "x"},
         {"deny-hit path             <= 2.5x bare XDP_DROP", median["deny"] / bare, 2.5, "x"},
         {"deny /32 no slower than xdp-filter (its faster build)", median["deny"] / filter_best, 1.0,
          "x"},
+    };
+    const Goal opt_in[] = {
+        {"pass path, coarse clock, /16 w/o rules <= 5x", median["pass_coarse"] / bare, 5.0, "x"},
+        {"pass path, coarse clock, /16 w/ prefixes <= 5x", median["pass_covered_coarse"] / bare,
+         5.0, "x"},
     };
     int missed = 0;
     for (const Goal& g : goals) {
@@ -289,11 +333,19 @@ int run(const Options& opt) {
         fmt::print("  {:<56} {:>6.2f}{}  {}\n", g.what, g.value, g.unit,
                    met ? "met" : fmt::format("MISSED by {:.0f}%", (g.value / g.limit - 1) * 100));
     }
-    fmt::print("  (banned path: {:.2f}x bare drop", median["ban"] / bare);
+    for (const Goal& g : opt_in) {
+        const bool met = g.value <= g.limit;
+        fmt::print("  {:<56} {:>6.2f}{}  {} (opt-in, not counted)\n", g.what, g.value, g.unit,
+                   met ? "met" : fmt::format("missed by {:.0f}%", (g.value / g.limit - 1) * 100));
+    }
+    fmt::print("  (banned path: {:.2f}x bare drop; LPM walk of a /16 with deny prefixes: {:.0f} ns",
+               median["ban"] / bare, median["pass_covered"] - median["pass"]);
     if (opt.breakdown)
-        fmt::print("; clock read on the pass path: {:.0f} ns; top-drops tally on the deny path: "
-                   "{:.0f} ns",
-                   median["pass"] - median["pass_clock"], median["deny"] - median["deny_no_top"]);
+        fmt::print("; clock read on the pass path: {:.0f} ns exact, {:.0f} ns coarse; top-drops "
+                   "tally on the deny path: {:.0f} ns",
+                   median["pass"] - median["pass_clock"],
+                   median["pass_coarse"] - median["pass_clock"],
+                   median["deny"] - median["deny_no_top"]);
     fmt::print(")\n");
     // Machine-readable lines for bench/run.sh and docs/PERFORMANCE.md.
     for (const Row& row : rows) fmt::print("#progrun {} {}\n", row.key, row.median());

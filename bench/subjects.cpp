@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstring>
 #include <random>
 #include <set>
@@ -32,12 +33,19 @@ std::string dotted(uint32_t host) {
                        host & 0xff);
 }
 
-// Whether addr/len covers one of the test sources.
+// Whether addr/len covers one of the test sources, or lies in (or covers) pass_src's /16, which
+// must hold no deny rule at all.
 bool covers_test_address(uint32_t addr, uint32_t len = 32) {
     const BenchAddresses a;
-    for (const char* t : {a.pass_src, a.deny_src, a.ban_src})
+    for (const char* t : {a.pass_src, a.covered_src, a.deny_src, a.ban_src})
         if (((addr ^ host_ipv4(t)) & prefix_mask(len)) == 0) return true;
-    return false;
+    return ((addr ^ host_ipv4(a.pass_src)) & prefix_mask(std::min(len, 16u))) == 0;
+}
+
+// Deny prefixes in covered_src's /16 that do not cover it: a /24 below it and a /20 above it.
+std::vector<std::pair<uint32_t, uint32_t>> neighbour_rules() {
+    const uint32_t slash16 = host_ipv4(BenchAddresses{}.covered_src) & prefix_mask(16);
+    return {{slash16 | 0x0000u, 24}, {slash16 | 0x8000u, 20}};
 }
 
 // Fixed seed: every run measures the same tries and tables.
@@ -48,9 +56,12 @@ std::mt19937& rng() {
 
 // Prefix lengths shortest../32: by default /16../32, the spread of a real blocklist; /32 only to
 // compare with xdp-filter, which knows nothing but host addresses.
-Result<std::vector<Cidr>> random_deny_rules(int count, uint32_t shortest, const char* deny_src) {
+Result<std::vector<Cidr>> random_deny_rules(int count, uint32_t shortest, const char* deny_src,
+                                            bool with_neighbours) {
     std::uniform_int_distribution<uint32_t> len_dist(shortest, 32), addr_dist;
     std::set<std::pair<uint32_t, uint32_t>> rules{{host_ipv4(deny_src), 32}};
+    if (with_neighbours)
+        for (const auto& rule : neighbour_rules()) rules.insert(rule);
     while (static_cast<int>(rules.size()) < count) {
         const uint32_t len = len_dist(rng());
         const uint32_t addr = addr_dist(rng()) & prefix_mask(len);
@@ -109,7 +120,8 @@ Result<ThrottleSubject> ThrottleSubject::load(const std::string& object_path,
     const BenchAddresses a;
     if (pop.deny_prefixes > 0) {
         auto rules = random_deny_rules(pop.deny_prefixes,
-                                       static_cast<uint32_t>(pop.shortest_prefix), a.deny_src);
+                                       static_cast<uint32_t>(pop.shortest_prefix), a.deny_src,
+                                       pop.neighbour_rules);
         if (!rules) return tl::unexpected(rules.error());
         auto added = add_rules(s.maps_, RuleList::deny, *rules);
         if (!added) return tl::unexpected(added.error());
@@ -136,6 +148,15 @@ Result<uint64_t> ThrottleSubject::verdict_packets(xt_verdict v) const {
     return (&stats->passed)[v].packets;
 }
 
+Result<DenyCover> ThrottleSubject::deny_cover(const char* ipv4) const {
+    uint32_t slot = host_ipv4(ipv4) >> 16;  // abi.h: index = the first 16 bits of the address
+    DenyCover cover;
+    if (bpf_map_lookup_elem(maps_.deny4_hosts_cover.get(), &slot, &cover.hosts) != 0 ||
+        bpf_map_lookup_elem(maps_.deny4_prefix_cover.get(), &slot, &cover.prefixes) != 0)
+        return failf(errno, "cannot read the deny covers of {}: {}", ipv4, std::strerror(errno));
+    return cover;
+}
+
 Result<xt_config> bench_config(const Stages& stages) {
     // 10 Mpps per source and globally, burst 10^9: a test run of 10^6 packets never empties a
     // bucket yet every bucket is read, checked and advanced for every packet.
@@ -144,6 +165,7 @@ Result<xt_config> bench_config(const Stages& stages) {
     xt_config cfg = default_config();
     cfg.flags = stages.track_top ? (cfg.flags | XT_CFG_TRACK_TOP) : (cfg.flags & ~XT_CFG_TRACK_TOP);
     cfg.clock_override_ns = stages.clock_override_ns;
+    if (stages.coarse_clock) cfg.flags |= XT_CFG_COARSE_CLOCK;
     cfg.spike = stages.spike ? *generous : rate_off();
     cfg.syn = stages.syn ? *generous : rate_off();
     cfg.syn_global = stages.syn_global ? *generous : rate_off();

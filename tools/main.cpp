@@ -26,7 +26,7 @@ usage: xdp-throttle VERB [ARGS] [--help]
   limit spike --rate N [--every DURATION] --burst N [--per address|prefix]
               [--prefix-v4 N] [--prefix-v6 N]
   limit syn --rate N --burst N [--every DURATION] [--global-rate N --global-burst N]
-  limit off (spike|syn)  |  limit show [--json]
+  limit off (spike|syn)  |  limit clock (exact|coarse)  |  limit show [--json]
   stats [--json] [--watch SECONDS]      packets seen, passed and dropped by reason
   top [-n N] [--json]                   the sources dropped most
   check-config FILE [--json]            validate a gateway config (krakend.json shape); applies nothing

@@ -58,6 +58,24 @@ assert_eq "limit show spike.prefix_v6" 64 "$(jq .spike.prefix_v6 <<<"$shown")"
 flood 4 "$C4,$C4B" 1
 flood 6 "$C6,$C6B" 1
 
+step "limit clock coarse (XT_CFG_COARSE_CLOCK): still burst + rate*t (±10%), per address"
+# The coarse clock lags by at most one tick (4 ms at HZ=250): rate * tick = 0.8 packets more at most.
+xt_ok limit spike --rate $RATE --burst $BURST
+assert_eq "limit show clock (default)" exact "$(xt_ok limit show --json | jq -r .clock)"
+xt_ok limit clock coarse
+shown=$(xt_ok limit show --json)
+log "limit show --json: $(jq -c . <<<"$shown")"
+assert_eq "limit show clock" coarse "$(jq -r .clock <<<"$shown")"
+assert_eq "limit show spike.rate kept" $RATE "$(jq .spike.rate <<<"$shown")"
+assert_contains "limit show (text)" "$(xt_ok limit show)" "clock       coarse"
+flood 4 "$C4" 1
+flood 6 "$C6" 1
+xt_ok limit clock exact
+assert_eq "limit show clock after 'limit clock exact'" exact "$(xt_ok limit show --json | jq -r .clock)"
+rc=0
+xt limit clock fast >/dev/null 2>&1 || rc=$?
+assert_eq "exit status of 'limit clock fast'" 1 "$rc"
+
 step "limit off spike: the same flood passes whole"
 xt_ok limit off spike
 assert_eq "limit show spike" null "$(xt_ok limit show --json | jq -c .spike)"

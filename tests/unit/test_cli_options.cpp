@@ -132,6 +132,33 @@ TEST(Policy, ParsesAndApplies) {
     EXPECT_EQ(parse_policy("block").error().message, "policy block: expected 'deny' or 'allow'");
 }
 
+TEST(Clock, ParsesAppliesAndKeepsTheRest) {
+    xt_config c = default_config();
+    EXPECT_EQ(config_clock_mode(c), ClockMode::exact);  // the default: buckets exact
+    auto s = validate_spike({"100", std::nullopt, "200", std::nullopt, std::nullopt, std::nullopt});
+    ASSERT_TRUE(s) << s.error().message;
+    apply_spike(c, *s);
+    apply_policy(c, Policy::allow);
+    const xt_config before = c;
+
+    apply_clock_mode(c, *parse_clock_mode("coarse"));
+    EXPECT_EQ(config_clock_mode(c), ClockMode::coarse);
+    EXPECT_EQ(c.flags, before.flags | XT_CFG_COARSE_CLOCK);  // only the clock flag changed
+    EXPECT_EQ(c.spike.rate, 100u);
+    EXPECT_EQ(clock_mode_name(config_clock_mode(c)), "coarse");
+    apply_clock_mode(c, *parse_clock_mode("coarse"));  // idempotent
+    EXPECT_EQ(c.flags, before.flags | XT_CFG_COARSE_CLOCK);
+
+    apply_clock_mode(c, *parse_clock_mode("exact"));
+    EXPECT_EQ(config_clock_mode(c), ClockMode::exact);
+    EXPECT_EQ(c.flags, before.flags);
+    EXPECT_EQ(clock_mode_name(ClockMode::exact), "exact");
+
+    EXPECT_EQ(parse_clock_mode("fast").error().message, "limit clock fast: expected 'exact' or 'coarse'");
+    EXPECT_EQ(parse_clock_mode("").error().message, "limit clock : expected 'exact' or 'coarse'");
+    EXPECT_FALSE(parse_clock_mode("Coarse"));
+}
+
 TEST(Misc, WatchTopAndMode) {
     EXPECT_EQ(*validate_watch_seconds("2"), 2u);
     EXPECT_EQ(validate_watch_seconds("0").error().message, "--watch 0: must be between 1 and 86400");

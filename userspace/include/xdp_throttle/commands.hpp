@@ -59,6 +59,14 @@ Result<LimitStage> parse_limit_stage(std::string_view text);
 // `limit off syn` turns off the per-source and the global SYN buckets.
 void apply_limit_off(xt_config& config, LimitStage stage);
 
+// limit clock (exact|coarse): which clock the buckets and ban deadlines read (XT_CFG_COARSE_CLOCK,
+// whose error bound abi.h states). Only the flag changes; limits and rules are kept.
+enum class ClockMode { exact, coarse };
+Result<ClockMode> parse_clock_mode(std::string_view text);
+std::string_view clock_mode_name(ClockMode mode);
+ClockMode config_clock_mode(const xt_config& config);
+void apply_clock_mode(xt_config& config, ClockMode mode);
+
 // ban add IP... --for DURATION [--reason TEXT]
 struct BanRequest {
     std::vector<std::string> addresses;

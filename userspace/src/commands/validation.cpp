@@ -92,6 +92,25 @@ void apply_policy(xt_config& config, Policy policy) {
         config.flags &= ~static_cast<uint32_t>(XT_CFG_POLICY_ALLOW);
 }
 
+Result<ClockMode> parse_clock_mode(std::string_view text) {
+    if (text == "exact") return ClockMode::exact;
+    if (text == "coarse") return ClockMode::coarse;
+    return failf(0, "limit clock {}: expected 'exact' or 'coarse'", text);
+}
+
+std::string_view clock_mode_name(ClockMode mode) { return mode == ClockMode::exact ? "exact" : "coarse"; }
+
+ClockMode config_clock_mode(const xt_config& config) {
+    return (config.flags & XT_CFG_COARSE_CLOCK) ? ClockMode::coarse : ClockMode::exact;
+}
+
+void apply_clock_mode(xt_config& config, ClockMode mode) {
+    if (mode == ClockMode::coarse)
+        config.flags |= XT_CFG_COARSE_CLOCK;
+    else
+        config.flags &= ~static_cast<uint32_t>(XT_CFG_COARSE_CLOCK);
+}
+
 Result<SpikeSettings> validate_spike(const SpikeRequest& request) {
     auto rate = rate_from("limit spike", request.rate, request.burst, request.every, "--rate",
                           "--burst");
