@@ -41,6 +41,13 @@
 #define XT_MAP_SYN_GLOBAL xt_syn_glob /* ARRAY[1] of struct xt_gcra                            */
 #define XT_MAP_TOP_DROPS xt_top_drops /* LRU_PERCPU_HASH xt_addr -> xt_drop_tally              */
 #define XT_MAP_TOP_PENDING xt_top_pending /* PERCPU_ARRAY[1] of struct xt_drop_pending          */
+/* Gateway mode (`xdp-throttle attach A --peer B`; semantics under "gateway mode" below). */
+#define XT_MAP_PORTS xt_ports         /* DEVMAP_HASH: key = ingress ifindex (__u32) -> struct
+                                         bpf_devmap_val { .ifindex = the other port }         */
+#define XT_MAP_XSK_CLIENT xt_xsk_cli  /* XSKMAP: key = rx queue index -> AF_XDP socket on A     */
+#define XT_MAP_XSK_SERVER xt_xsk_srv  /* XSKMAP: key = rx queue index -> AF_XDP socket on B     */
+#define XT_MAP_HEARTBEAT xt_heartbeat /* ARRAY[1] of struct xt_heartbeat, written by the daemon */
+#define XT_MAP_BYPASS xt_bypass       /* LRU_HASH xt_flow_key -> xt_bypass, written by the daemon */
 
 #define XT_STR_(x) #x
 #define XT_NAME(x) XT_STR_(x)
@@ -65,6 +72,9 @@
 #define XT_SYN_MAX 131072
 #define XT_TOP_DROPS_MAX 4096
 #define XT_BAN_REASON_LEN 32
+#define XT_MAX_HTTP_PORTS 8
+#define XT_XSK_QUEUES_MAX 64  /* XSKMAP size: RX queues of one port the controller can serve */
+#define XT_BYPASS_MAX 65536
 
 /* ---- addresses -------------------------------------------------------------------------------- */
 
@@ -219,6 +229,9 @@ enum xt_config_flags {
 	 * 4 ms at HZ=250), so a token bucket may admit up to rate * tick more than burst + rate * t in
 	 * a window t, and a ban may last up to one tick longer. Off by default: buckets are exact. */
 	XT_CFG_COARSE_CLOCK = 1u << 4,
+	/* Gateway mode: the program is attached to client_ifindex (A) and server_ifindex (B) and
+	 * bridges them (see "gateway mode" below). Clear: host mode, XDP_PASS after the stages. */
+	XT_CFG_GATEWAY = 1u << 8,
 };
 
 /* Bits of xt_config.present: which rule maps hold at least one entry (valid with XT_CFG_INDEXED). */
@@ -251,7 +264,11 @@ struct xt_config {
 	struct xt_rate spike;      /* per-source packets */
 	struct xt_rate syn;        /* per-source TCP SYN (without ACK) */
 	struct xt_rate syn_global; /* all TCP SYNs together */
-	__u64 reserved[8];         /* gateway mode (controller heartbeat, HTTP ports) */
+	/* Gateway mode (XT_CFG_GATEWAY), carved out of what was `__u64 reserved[8]` (size kept). */
+	__u32 client_ifindex;      /* A, the client side; 0 = host mode (no peer)               */
+	__u32 server_ifindex;      /* B, the server side                                         */
+	__u16 http_ports[XT_MAX_HTTP_PORTS]; /* host byte order, 0 = unused; the loader's default {80} */
+	__u64 reserved[5];
 };
 
 /* ---- counters --------------------------------------------------------------------------------- */
@@ -285,6 +302,11 @@ struct xt_stats {
 	struct xt_counter spike;
 	struct xt_counter syn_source;
 	struct xt_counter syn_global;
+	/* Not verdicts (after the verdict counters, so their offsets stay): what gateway mode did with
+	 * a frame that passed. redirected: bridged to the other port through XT_MAP_PORTS;
+	 * to_controller: steered into an AF_XDP socket. Both ports of a bridge share these counters. */
+	struct xt_counter redirected;
+	struct xt_counter to_controller;
 };
 
 /* Per-CPU drop tally of one source (XT_MAP_TOP_DROPS, an LRU: the quietest sources are evicted). */
@@ -305,6 +327,58 @@ struct xt_drop_tally {
 struct xt_drop_pending {
 	struct xt_addr source;
 	struct xt_drop_tally tally; /* packets == 0: nothing pending */
+};
+
+/* ---- gateway mode ----------------------------------------------------------------------------- */
+
+/*
+ * One program object attached to both ports of a transparent bridge; its maps are pinned under A's
+ * pin directory, and A's xt_config records both ifindexes (B has no pin directory of its own).
+ *
+ * On A (ingress ifindex == client_ifindex): parse -> the L3/L4 stages as in host mode -> a TCP
+ * segment to an HTTP port (first or unfragmented) that is not a pure ACK (it has payload, or SYN,
+ * FIN or RST), whose flow is not in XT_MAP_BYPASS, while the heartbeat is fresh, goes to the
+ * AF_XDP socket of its RX queue (XT_MAP_XSK_CLIENT); when no socket is there, or for anything else,
+ * the frame is bridged unchanged to B (XT_MAP_PORTS, keyed by the ingress ifindex).
+ * On B (ingress ifindex == server_ifindex): no stage runs; a TCP segment from an HTTP port with
+ * payload, FIN or RST, not bypassed, heartbeat fresh -> XT_MAP_XSK_SERVER; everything else is
+ * bridged to A. Malformed frames are dropped on A (as in host mode) and bridged from B.
+ * When XT_MAP_PORTS has no entry for the ingress port, frames go to the local stack (XDP_PASS).
+ *
+ * Fail-open: with no controller (last_ns == 0) or a stale heartbeat everything is bridged in the
+ * kernel; the L3/L4 stages keep enforcing on A.
+ */
+
+/* The controller's liveness: fresh iff last_ns != 0 and |now - last_ns| <= timeout_ns. A beat
+ * "from the future" happens: with XT_CFG_COARSE_CLOCK the program's clock lags CLOCK_MONOTONIC by
+ * up to a tick; it counts as fresh like a beat that old would (xt_heartbeat_fresh). */
+struct xt_heartbeat {
+	__u64 last_ns;    /* CLOCK_MONOTONIC ns of the daemon's last beat, 0 = no controller */
+	__u64 timeout_ns; /* steering stops when now - last_ns > timeout_ns (default 1 s) */
+	__u32 pid;        /* the daemon's, for operators */
+	__u32 pad;
+};
+
+static inline int xt_heartbeat_fresh(const struct xt_heartbeat *beat, __u64 now_ns)
+{
+	__u64 age = now_ns >= beat->last_ns ? now_ns - beat->last_ns : beat->last_ns - now_ns;
+
+	return beat->last_ns != 0 && age <= beat->timeout_ns;
+}
+
+/* A TCP connection as seen from the bridge, the same key for both directions: `client` is the
+ * address on A's side (IPv4-mapped like xt_addr elsewhere), ports in network byte order. */
+struct xt_flow_key {
+	struct xt_addr client;
+	struct xt_addr server;
+	__be16 client_port;
+	__be16 server_port;
+	__u32 pad; /* 0 */
+};
+
+/* A flow the controller no longer inspects: its segments are bridged in the kernel. */
+struct xt_bypass {
+	__u64 since_ns;
 };
 
 #endif /* XDP_THROTTLE_ABI_H */

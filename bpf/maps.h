@@ -165,4 +165,47 @@ struct {
 	__type(value, struct xt_drop_pending);
 } XT_MAP_TOP_PENDING SEC(".maps");
 
+/* ---- gateway mode (abi.h) ---- */
+
+/* The bridge: each port's ifindex -> the other port. A DEVMAP_HASH, keyed by ifindex, so the
+ * program redirects with the ingress ifindex as the key and no translation. (The kernel adds
+ * BPF_F_RDONLY_PROG to it; the loader allows for that when it reuses the pin.) */
+struct {
+	__uint(type, BPF_MAP_TYPE_DEVMAP_HASH);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, struct bpf_devmap_val);
+} XT_MAP_PORTS SEC(".maps");
+
+/* The controller's AF_XDP sockets, one per RX queue of each port. */
+struct {
+	__uint(type, BPF_MAP_TYPE_XSKMAP);
+	__uint(max_entries, XT_XSK_QUEUES_MAX);
+	__type(key, __u32);
+	__type(value, __u32);
+} XT_MAP_XSK_CLIENT SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_XSKMAP);
+	__uint(max_entries, XT_XSK_QUEUES_MAX);
+	__type(key, __u32);
+	__type(value, __u32);
+} XT_MAP_XSK_SERVER SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xt_heartbeat);
+} XT_MAP_HEARTBEAT SEC(".maps");
+
+/* LRU: a controller that forgets to expire entries cannot fill it; an evicted flow is steered to
+ * the controller again, which bypasses it again. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, XT_BYPASS_MAX);
+	__type(key, struct xt_flow_key);
+	__type(value, struct xt_bypass);
+} XT_MAP_BYPASS SEC(".maps");
+
 #endif /* XT_MAPS_H */

@@ -47,7 +47,9 @@ struct xt_vlan_hdr {
 #define XT_IPV4_OFFSET_MASK 0x1fff  /* fragment offset bits of iphdr.frag_off (host order) */
 #define XT_IPV6_OFFSET_MASK 0xfff8  /* fragment offset bits of frag_hdr.frag_off (host order) */
 
+#define XT_TCP_FLAG_FIN 0x01
 #define XT_TCP_FLAG_SYN 0x02
+#define XT_TCP_FLAG_RST 0x04
 #define XT_TCP_FLAG_ACK 0x10
 
 /* IPv6 neighbour discovery: router solicitation/advertisement, neighbour solicitation/advertisement,
@@ -71,6 +73,14 @@ struct xt_pkt {
 	__u8 l4_proto;        /* IPPROTO_* of the transport (of the whole datagram for a fragment) */
 	__u8 nonfirst_fragment; /* only the L3 stages apply: no L4 header is in this packet */
 	__u8 tcp_syn;         /* TCP with SYN and without ACK, in a first or unfragmented packet */
+	/* For gateway mode's steering (stage_steer.h): where the IPv4/IPv6 header and the TCP header
+	 * of a first or unfragmented segment start (0: no such TCP header), as offsets from the frame
+	 * start, and the TCP payload length. Offsets, not pointers: a packet pointer kept alive
+	 * across the stages splits the verifier's states by header layout (VLAN tags, IP options)
+	 * and multiplies the paths it walks. Readers bounds-check again against data_end. */
+	__u16 l3_off;
+	__u16 tcp_off;
+	__u32 tcp_payload;
 };
 
 /* A connection attempt the SYN limits apply to: never a non-first fragment (no TCP header there). */
@@ -82,6 +92,7 @@ static __always_inline int pkt_is_syn(const struct xt_pkt *pkt)
 struct xt_cursor {
 	void *pos;
 	void *end;
+	void *start; /* the frame's first byte: header offsets are relative to it */
 };
 
 /* Hands out `len` bytes at the cursor and advances past them, or NULL if the frame is shorter. */
@@ -153,6 +164,8 @@ static __always_inline enum xt_pkt_kind parse_l4(struct xt_cursor *c, __u32 l3_l
 			return XT_PKT_MALFORMED;
 		flags = ((__u8 *)tcp)[13];
 		pkt->tcp_syn = (flags & (XT_TCP_FLAG_SYN | XT_TCP_FLAG_ACK)) == XT_TCP_FLAG_SYN;
+		pkt->tcp_off = (void *)tcp - c->start;
+		pkt->tcp_payload = l3_left - hdr_len;
 		return XT_PKT_IP;
 	}
 	case IPPROTO_UDP:
@@ -202,6 +215,7 @@ static __always_inline enum xt_pkt_kind parse_ipv4(struct xt_cursor *c, struct x
 		return XT_PKT_MALFORMED;
 
 	pkt->is_v6 = 0;
+	pkt->l3_off = (void *)ip - c->start;
 	pkt->src.w[0] = 0;
 	pkt->src.w[1] = 0;
 	pkt->src.w[2] = bpf_htonl(0xffff);
@@ -243,6 +257,7 @@ static __always_inline enum xt_pkt_kind parse_ipv6(struct xt_cursor *c, struct x
 		return XT_PKT_MALFORMED;
 
 	pkt->is_v6 = 1;
+	pkt->l3_off = (void *)ip6 - c->start;
 	__builtin_memcpy(&pkt->src, &ip6->saddr, sizeof(pkt->src));
 	nexthdr = ip6->nexthdr;
 
@@ -280,7 +295,7 @@ static __always_inline enum xt_pkt_kind parse_ipv6(struct xt_cursor *c, struct x
 /* Parses one frame into *pkt. Only XT_PKT_IP fills pkt completely. */
 static __always_inline enum xt_pkt_kind parse_packet(void *data, void *data_end, struct xt_pkt *pkt)
 {
-	struct xt_cursor c = { .pos = data, .end = data_end };
+	struct xt_cursor c = { .pos = data, .end = data_end, .start = data };
 	__be16 proto;
 
 	if (parse_ethernet(&c, &proto))

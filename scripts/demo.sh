@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The README's demo: a network-namespace lab where an attacker floods a web server and xdp-throttle,
 # attached to the server's interface, drops the flood at the NIC while a legitimate client keeps
-# being served. Then a deny rule and a ban. Everything happens inside namespaces it creates (no
+# being served. Then a deny rule and a ban. Second scene: gateway mode, nginx behind the
+# xdp-throttle bridge with the controller xdp-throttled enforcing HTTP rate limits (429 with
+# Retry-After to a client hammering a limited endpoint, another client served normally), then the
+# controller killed mid-run without that other client noticing. Everything happens inside namespaces it creates (no
 # default route anywhere) and is removed on exit, however it exits.
 #
 #   sudo scripts/demo.sh           # installs packages, builds the CLI, runs the demo (~1 minute)
@@ -22,7 +25,7 @@ if [[ -z ${SKIP_BUILD:-} ]]; then
   echo "== installing dependencies and building the CLI (quiet; a first build takes a few minutes)"
   bash "$ROOT/scripts/install-deps.sh"
   cmake -S "$ROOT" -B "$ROOT/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-  cmake --build "$ROOT/build" -j2 --target xdp-throttle >/dev/null
+  cmake --build "$ROOT/build" -j2 --target xdp-throttle xdp-throttled >/dev/null
 fi
 export XT_CLI=${XT_CLI:-$ROOT/build/tools/xdp-throttle}
 
@@ -110,5 +113,72 @@ legit_curls 1
 
 say "Detach; the lab is removed on exit"
 op detach eth0 --purge
+
+# ---- scene 2: gateway mode ------------------------------------------------------------------------
+say "Scene 2: gateway mode. nginx behind a transparent xdp-throttle bridge, HTTP limits from a KrakenD config"
+if ! command -v nginx >/dev/null || [[ ! -x ${XT_DAEMON:-$XT_BUILD_DIR/userspace/daemon/xdp-throttled} ]]; then
+  echo "    skipped: needs nginx and the daemon (build target xdp-throttled)"
+else
+  source "$ROOT/tests/e2e/gateway_lib.sh"
+  gw_lab_up
+  nginx_start
+  printf '    clients %s and %s (%s) ── [%s  edge  %s] ── nginx %s (%s)\n' "$C4" "$C4B" "$NS_C" "$IF_A" "$IF_B" "$S4" "$NS_S"
+  printf '    the edge has no address and no Linux bridge: xdp-throttle is the only path\n'
+  gop() {
+    printf '%s  edge# xdp-throttle %s%s\n' "$dim" "$*" "$off"
+    xte "$@" | sed 's/^/    /'
+  }
+  gop attach "$IF_A" --peer "$IF_B"
+  for _ in $(seq 50); do ip netns exec "$NS_C" ping -c 1 -W 1 "$S4" >/dev/null 2>&1 && break; sleep 0.1; done
+
+  say "Start the controller with examples/xdp-throttle.json: /api/limited allows 5 req/s per client address, bursts of 10"
+  printf '%s  edge# xdp-throttled --config examples/xdp-throttle.json --iface %s --peer %s%s\n' "$dim" "$IF_A" "$IF_B" "$off"
+  daemon_start "$ROOT/examples/xdp-throttle.json"
+  grep -E "serving|ignored" "$XT_TMP/daemon.log" | sed 's/^[^]]*\]: /    xdp-throttled: /'
+
+  # client2 SECONDS: one GET of /api/limited every 0.25 s from the second address, a line each.
+  client2() {
+    local line end=$((SECONDS + $1))
+    while ((SECONDS < end)); do
+      line=$(ip netns exec "$NS_C" curl -s -o /dev/null --max-time 2 --interface "$C4B" \
+        -w '%{http_code} in %{time_total}s' "http://$S4/api/limited" 2>/dev/null) || line="FAILED"
+      printf '    client 2  GET /api/limited -> %s\n' "$line"
+      sleep 0.25
+    done
+  }
+  say "Client 1 hammers /api/limited (50 req/s, 4 s) while client 2 asks for it 4 times a second"
+  gc hammer "$S4" /api/limited --seconds 4 --max-rps 50 >"$XT_TMP/client1.json" &
+  XT_BG_PIDS+=("$!")
+  client2 4 | awk 'NR % 3 == 1'
+  wait "${XT_BG_PIDS[-1]}" || true
+  jq -r '"    client 1  \(.statuses["200"] // 0) x 200, \(.statuses["429"] // 0) x 429 (Retry-After: \(.retry_after_values | map(tostring) | join(",")) s) in \(.window_s) s"' "$XT_TMP/client1.json"
+  printf '    nginx saw %s requests for /api/limited from client 1: the 429s were answered by xdp-throttled\n' \
+    "$(grep -c "^$C4 .*GET /api/limited" "$XT_TMP/nginx/access.log" || true)"
+  say "One of client 1's rejections, as it arrives (its bucket refills a token every 200 ms: a quick burst finds one)"
+  for _ in $(seq 20); do
+    ip netns exec "$NS_C" curl -s -i --max-time 2 "http://$S4/api/limited" | tr -d '\r' >"$XT_TMP/answer"
+    grep -q '^HTTP/1.1 429' "$XT_TMP/answer" && break
+  done
+  sed 's/^/    /' "$XT_TMP/answer"
+  echo
+
+  say "kill -9 the controller while client 2 keeps going: the kernel bridge takes over at once"
+  client2 3 &
+  client2_pid=$!
+  sleep 1.2
+  kill -9 "$DAEMON_PID"
+  { wait "$DAEMON_PID"; } 2>/dev/null || true  # reaped here, quietly (no "Killed" job line)
+  printf '    %s*** xdp-throttled (pid %s) killed ***%s\n' "$bold" "$DAEMON_PID" "$off"
+  wait "$client2_pid"
+  printf '    client 1 now (no controller, fail-open): %s\n' "$(code_of 4 /api/limited)"
+  say "Restart the controller: limits are back"
+  daemon_start "$ROOT/examples/xdp-throttle.json"
+  gc hammer "$S4" /api/limited --seconds 1 --max-rps 50 >"$XT_TMP/client1.json"
+  jq -r '"    client 1  \(.statuses["200"] // 0) x 200, \(.statuses["429"] // 0) x 429"' "$XT_TMP/client1.json"
+  daemon_stop
+  printf '    xdp-throttled: %s\n' "$(daemon_counters)"
+  gop detach "$IF_A" --purge
+fi
+
 echo
 echo "${bold}Demo done.${off} Try the CLI reference in README.md; 'sudo scripts/test.sh' runs the test suite."

@@ -115,6 +115,22 @@ int ProgRunTest::run(const Frame& frame) {
     return err ? -1 : static_cast<int>(opts.retval);
 }
 
+int ProgRunTest::run_on(const Frame& frame, uint32_t ingress_ifindex, uint32_t rx_queue) {
+    // The kernel resolves ingress_ifindex in the caller's network namespace and wants the queue
+    // to exist; data/data_end of the context are the frame's bounds.
+    xdp_md ctx{};
+    ctx.data_end = static_cast<__u32>(frame.size());
+    ctx.ingress_ifindex = ingress_ifindex;
+    ctx.rx_queue_index = rx_queue;
+    LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame.data(),
+                .data_size_in = static_cast<__u32>(frame.size()), .ctx_in = &ctx,
+                .ctx_size_in = sizeof(ctx), .repeat = 1);
+    const int err = bpf_prog_test_run_opts(bpf_program__fd(skel_->progs.xdp_throttle), &opts);
+    EXPECT_EQ(err, 0) << "bpf_prog_test_run_opts (ingress ifindex " << ingress_ifindex
+                      << ", rx queue " << rx_queue << "): " << std::strerror(errno);
+    return err ? -1 : static_cast<int>(opts.retval);
+}
+
 xt_stats ProgRunTest::stats() const {
     std::vector<xt_stats> per_cpu(possible_cpus());
     const uint32_t zero = 0;
@@ -126,7 +142,7 @@ xt_stats ProgRunTest::stats() const {
     auto* total = &sum.seen;
     for (const auto& cpu : per_cpu) {
         const auto* c = &cpu.seen;
-        for (size_t i = 0; i <= XT_VERDICT_COUNT; ++i) {
+        for (size_t i = 0; i < sizeof(xt_stats) / sizeof(xt_counter); ++i) {
             total[i].packets += c[i].packets;
             total[i].bytes += c[i].bytes;
         }

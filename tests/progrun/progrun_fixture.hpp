@@ -22,6 +22,7 @@ namespace xt::test {
 // XDP actions as the tests compare them (linux/bpf.h's enum xdp_action).
 inline constexpr int kXdpDrop = 1;
 inline constexpr int kXdpPass = 2;
+inline constexpr int kXdpRedirect = 4;
 
 // An arbitrary, non-zero instant for the injected clock (0 means "use the kernel clock").
 inline constexpr uint64_t kT0 = 1'000'000'000'000ULL;
@@ -59,6 +60,9 @@ protected:
 
     // Runs one frame through the program; returns the XDP action (kXdpPass / kXdpDrop).
     int run(const Frame& frame);
+    // The same, as received on queue `rx_queue` of interface `ingress_ifindex` (it must exist in
+    // this process's network namespace): gateway mode tells its ports apart by it.
+    int run_on(const Frame& frame, uint32_t ingress_ifindex, uint32_t rx_queue = 0);
 
     // Per-CPU counters summed over every possible CPU.
     xt_stats stats() const;

@@ -194,10 +194,11 @@ TEST(Counters, NamesFollowTheAbiOrder) {
     std::vector<std::string> names;
     for (const auto& c : named) names.emplace_back(c.name);
     EXPECT_EQ(names, (std::vector<std::string>{"seen", "passed", "malformed", "ip_deny", "not_allowed",
-                                               "banned", "spike", "syn_source", "syn_global"}));
+                                               "banned", "spike", "syn_source", "syn_global",
+                                               "redirected", "to_controller"}));
     EXPECT_EQ(named.front().counter.packets, 1u);
     EXPECT_EQ(named[1].counter.packets, 2u);
-    EXPECT_EQ(named.back().counter.packets, 9u);
+    EXPECT_EQ(named[8].counter.packets, 9u);
     EXPECT_EQ(verdict_name(XT_DROP_SPIKE), "spike");
     EXPECT_EQ(verdict_name(XT_VERDICT_COUNT), "unknown");
 }

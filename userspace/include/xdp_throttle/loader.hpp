@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -66,16 +67,31 @@ Result<int> interface_index(std::string_view iface);
 struct AttachResult {
     uint32_t prog_id = 0;
     bool config_created = false;  // false: existing pinned maps (rules, bans, counters) reused
+    std::vector<uint16_t> http_ports;  // gateway mode: the ports written to the config
 };
 // Loads the program with its maps pinned under pin_dir(iface) (reusing pins that exist) and
-// attaches it through libxdp. Caller holds PinRootLock and has run ensure_bpffs().
+// attaches it through libxdp, in host mode (a gateway setting left in the pins is cleared).
+// Caller holds PinRootLock and has run ensure_bpffs().
 Result<AttachResult> attach(std::string_view iface, AttachMode mode);
+
+// Gateway mode (bpf/abi.h): the same loaded program on the client side `client_iface` (A, the
+// L3/L4 stages run there) and the server side `server_iface` (B), bridging them in the kernel.
+// The maps are pinned under pin_dir(client_iface); its xt_config records both ifindexes and the
+// HTTP ports (1..65535, at most XT_MAX_HTTP_PORTS, duplicates ignored; empty: {80}), and
+// XT_MAP_PORTS maps each port to the other. Frames bridge without the daemon. Both or neither
+// get attached. Caller holds PinRootLock and has run ensure_bpffs().
+inline constexpr uint16_t kDefaultHttpPort = 80;
+Result<AttachResult> attach_gateway(std::string_view client_iface, std::string_view server_iface,
+                                    AttachMode mode, std::span<const uint16_t> http_ports);
 
 // Detaches our program (error when it is not attached, unless `purge`); with `purge` also removes
 // the pin directory, i.e. every rule, ban and counter of the interface.
+// Detaching the client side of a gateway bridge detaches its server side too (`peer`); detaching
+// the server side alone is refused (it would leave A bridging into a port without the program).
 struct DetachResult {
     bool detached = false;
     bool purged = false;
+    std::optional<std::string> peer;  // the gateway's server side, detached with it
 };
 Result<DetachResult> detach(std::string_view iface, bool purge);
 
@@ -86,6 +102,9 @@ struct InterfaceStatus {
     std::optional<uint32_t> prog_id;
     std::filesystem::path pin_dir;
     bool has_pins = false;
+    // Gateway mode: the other port of the bridge; the server side (B) has no pins of its own.
+    std::optional<std::string> gateway_peer;
+    bool gateway_server_side = false;
 };
 // Every interface with a pin directory or with our program attached, sorted by name.
 Result<std::vector<InterfaceStatus>> interfaces_status();

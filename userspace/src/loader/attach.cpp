@@ -10,6 +10,7 @@
 #include <cstring>
 #include <memory>
 
+#include "attach_internal.hpp"
 #include "libxdp_handles.hpp"
 #include "library_log.hpp"
 #include "xdp_throttle/loader.hpp"
@@ -58,6 +59,10 @@ void remove_pin_dir(const std::filesystem::path& dir) {
     std::filesystem::remove_all(dir, ec);
 }
 
+}  // namespace
+
+namespace detail {
+
 // Legacy attachment (ours alone): libxdp detaches the main program. Dispatcher: detach our
 // component, libxdp rebuilds the dispatcher for the remaining programs.
 Status detach_ours(int ifindex, std::string_view iface, uint32_t prog_id) {
@@ -83,24 +88,26 @@ Status detach_ours(int ifindex, std::string_view iface, uint32_t prog_id) {
     return {};
 }
 
-}  // namespace
-
-Result<AttachResult> attach(std::string_view iface, AttachMode mode) {
-    detail::install_library_log();
-    detail::take_library_log();
-    auto ifindex = interface_index(iface);
-    if (!ifindex) return tl::unexpected(ifindex.error());
-
-    auto current = query_attachment(*ifindex);
+Status check_hook_free(std::string_view iface, int ifindex) {
+    auto current = query_attachment(ifindex);
     if (!current) return tl::unexpected(current.error());
-    if (*current && (*current)->ours)
+    if (*current && (*current)->ours) {
+        if (auto gateway = gateway_of_server_port(ifindex); gateway)
+            return failf(EEXIST, "{} is the server-side port of the gateway bridge {} <-> {}; "
+                                 "detach the bridge with 'xdp-throttle detach {}'", iface,
+                         gateway->client_iface, gateway->server_iface, gateway->client_iface);
         return failf(EEXIST, "xdp-throttle is already attached to {} (program id {}{}); detach it "
                              "first to change the mode", iface, (*current)->prog_id,
                      (*current)->mode ? fmt::format(", {} mode", attach_mode_name(*(*current)->mode))
                                       : "");
+    }
     if (*current && !probe_multiprog().supported) return tl::unexpected(occupied_error(iface, **current));
+    return {};
+}
 
-    const auto dir = pin_dir(iface);
+Result<AttachResult> load_and_attach(std::string_view pin_iface, std::span<const PortToAttach> ports,
+                                     AttachMode mode) {
+    const auto dir = pin_dir(pin_iface);
     std::error_code ec;
     const bool dir_existed = std::filesystem::is_directory(dir, ec);
     const bool config_existed = std::filesystem::exists(dir / XT_NAME(XT_MAP_CONFIG), ec);
@@ -121,6 +128,12 @@ Result<AttachResult> attach(std::string_view iface, AttachMode mode) {
     bpf_object__for_each_map(map, skel->obj) {
         const std::string name = bpf_map__name(map);
         if (name.rfind("xt_", 0) != 0) continue;  // .rodata/.bss of the object are not state
+        // The kernel creates device maps with BPF_F_RDONLY_PROG added (and refuses it when
+        // asked), and libbpf reuses a pin only when the flags match: declare it for a reuse.
+        const auto type = bpf_map__type(map);
+        if ((type == BPF_MAP_TYPE_DEVMAP || type == BPF_MAP_TYPE_DEVMAP_HASH) &&
+            std::filesystem::exists(dir / name, ec))
+            bpf_map__set_map_flags(map, bpf_map__map_flags(map) | BPF_F_RDONLY_PROG);
         if (bpf_map__set_pin_path(map, (dir / name).c_str()) != 0) {
             cleanup_new_dir();
             return failf(errno, "cannot set pin path for map {}", name);
@@ -135,24 +148,30 @@ Result<AttachResult> attach(std::string_view iface, AttachMode mode) {
                      with_log(fmt::format("cannot prepare the XDP program: {}", std::strerror(-err))));
     }
 
-    const int rc = xdp_program__attach(prog.get(), *ifindex, to_libxdp(mode), 0);
-    if (rc != 0) {
+    // The same loaded program (one set of maps) goes on every port; a failure on a later port
+    // takes it off the earlier ones again.
+    for (size_t i = 0; i < ports.size(); ++i) {
+        const auto& port = ports[i];
+        const int rc = xdp_program__attach(prog.get(), port.ifindex, to_libxdp(mode), 0);
+        if (rc == 0) continue;
         const int err = -rc;
         const std::string log = detail::take_library_log();
+        for (size_t j = 0; j < i; ++j)
+            (void)detach_ours(ports[j].ifindex, ports[j].name, xdp_program__id(prog.get()));
         cleanup_new_dir();
         if (err == EBUSY || err == EEXIST) {
-            if (auto now = query_attachment(*ifindex); now && *now)
-                return tl::unexpected(occupied_error(iface, **now));
+            if (auto now = query_attachment(port.ifindex); now && *now)
+                return tl::unexpected(occupied_error(port.name, **now));
         }
-        std::string msg = fmt::format("cannot attach xdp-throttle to {} in {} mode: {}", iface,
+        std::string msg = fmt::format("cannot attach xdp-throttle to {} in {} mode: {}", port.name,
                                       attach_mode_name(mode), std::strerror(err));
         if (err == EOPNOTSUPP && mode == AttachMode::native)
-            msg += fmt::format(" (the driver of {} has no native XDP; try --mode skb)", iface);
+            msg += fmt::format(" (the driver of {} has no native XDP; try --mode skb)", port.name);
         if (log.find("error reusing pinned map") != std::string::npos ||
             log.find("couldn't reuse pinned map") != std::string::npos)
             msg += fmt::format(" (the maps pinned in {} do not match this program, probably from "
                                "another version; 'xdp-throttle detach {} --purge' starts fresh)",
-                               dir.string(), iface);
+                               dir.string(), pin_iface);
         // The dispatcher probe's failure before libxdp's fallback is expected here, not the cause.
         const std::string_view fallback = "Falling back to loading single prog without dispatcher";
         const auto cut = log.find(fallback);
@@ -165,16 +184,39 @@ Result<AttachResult> attach(std::string_view iface, AttachMode mode) {
     AttachResult result;
     result.prog_id = xdp_program__id(prog.get());
     result.config_created = !config_existed;
-    // Close libxdp's handle before the skeleton that owns the bpf_object; the attachment stays.
+    // Close libxdp's handle before the skeleton that owns the bpf_object; the attachments stay.
     prog.reset();
     skel.reset();
     detail::take_library_log();
+    return result;
+}
 
-    if (result.config_created) {
-        auto maps = InterfaceMaps::open(iface);
-        if (!maps) return tl::unexpected(maps.error());
-        if (auto ok = write_config(*maps, default_config()); !ok) return tl::unexpected(ok.error());
+}  // namespace detail
+
+Result<AttachResult> attach(std::string_view iface, AttachMode mode) {
+    detail::install_library_log();
+    detail::take_library_log();
+    auto ifindex = interface_index(iface);
+    if (!ifindex) return tl::unexpected(ifindex.error());
+    if (auto ok = detail::check_hook_free(iface, *ifindex); !ok) return tl::unexpected(ok.error());
+
+    const detail::PortToAttach port{std::string(iface), *ifindex};
+    auto result = detail::load_and_attach(iface, {&port, 1}, mode);
+    if (!result) return result;
+
+    auto maps = InterfaceMaps::open(iface);
+    if (!maps) return tl::unexpected(maps.error());
+    xt_config config = default_config();
+    if (!result->config_created) {
+        auto stored = read_config(*maps);
+        if (!stored) return tl::unexpected(stored.error());
+        config = *stored;
+        if (!(config.flags & XT_CFG_GATEWAY)) return result;  // kept as it is
     }
+    // Host mode: a gateway setting left from an earlier `attach IFACE --peer PEER` must not send
+    // this interface's frames to a peer it no longer bridges to.
+    detail::clear_gateway_settings(config);
+    if (auto ok = write_config(*maps, config); !ok) return tl::unexpected(ok.error());
     return result;
 }
 
@@ -197,11 +239,23 @@ Result<DetachResult> detach(std::string_view iface, bool purge) {
         return tl::unexpected(ifindex.error());
     }
 
+    if (ifindex) {
+        if (auto gateway = detail::gateway_of_server_port(*ifindex))
+            return failf(EBUSY, "{} is the server-side port of the gateway bridge {} <-> {}; detach "
+                                "the bridge with 'xdp-throttle detach {}'", iface,
+                         gateway->client_iface, gateway->server_iface, gateway->client_iface);
+    }
+    if (have_pins) {
+        auto peer = detail::detach_gateway_peer(iface);
+        if (!peer) return tl::unexpected(peer.error());
+        result.peer = std::move(*peer);
+    }
+
     if (current && current->ours) {
-        if (auto ok = detach_ours(*ifindex, iface, current->prog_id); !ok)
+        if (auto ok = detail::detach_ours(*ifindex, iface, current->prog_id); !ok)
             return tl::unexpected(ok.error());
         result.detached = true;
-    } else if (!purge) {
+    } else if (!purge && !result.peer) {
         return failf(ENOENT, "xdp-throttle is not attached to {}{}", iface,
                      current ? fmt::format(" (it has '{}', id {}, which is not ours)",
                                            current->prog_name, current->prog_id)

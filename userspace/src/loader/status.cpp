@@ -6,6 +6,7 @@
 
 #include <fmt/ranges.h>
 
+#include "attach_internal.hpp"
 #include "xdp_throttle/loader.hpp"
 #include "xdp_throttle/net.hpp"
 #include "xdp_throttle/paths.hpp"
@@ -31,6 +32,16 @@ Result<std::vector<InterfaceStatus>> interfaces_status() {
     for (const auto& dirent : std::filesystem::directory_iterator(pin_root(), ec))
         if (dirent.is_directory(ec) && validate_ifname(dirent.path().filename().string()))
             entry(dirent.path().filename().string()).has_pins = true;
+    // Gateway bridges, as the client sides' configs record them.
+    std::vector<std::pair<std::string, std::string>> bridges;
+    for (const auto& [name, s] : by_name)
+        if (auto gateway = detail::recorded_gateway_of(name)) bridges.emplace_back(name, gateway->server_iface);
+    for (const auto& [client, server] : bridges) {
+        entry(client).gateway_peer = server;
+        auto& b = entry(server);
+        b.gateway_peer = client;
+        b.gateway_server_side = true;
+    }
 
     // Our program may also be attached where no pin directory exists (purged by hand, or another
     // bpffs): look at every interface of this network namespace.

@@ -16,7 +16,14 @@ static_assert(offsetof(xt_config, clock_override_ns) == 8);
 static_assert(offsetof(xt_config, spike) == 16);
 static_assert(sizeof(xt_config) == 16 + 3 * sizeof(xt_rate) + 8 * 8);
 static_assert(sizeof(xt_counter) == 16);
-static_assert(sizeof(xt_stats) == (1 + XT_VERDICT_COUNT) * sizeof(xt_counter));
+static_assert(sizeof(xt_stats) == (1 + XT_VERDICT_COUNT + 2) * sizeof(xt_counter));
+static_assert(offsetof(xt_stats, redirected) == (1 + XT_VERDICT_COUNT) * sizeof(xt_counter));
+static_assert(offsetof(xt_config, client_ifindex) == 16 + 3 * sizeof(xt_rate));
+static_assert(offsetof(xt_config, http_ports) == 24 + 3 * sizeof(xt_rate));
+static_assert(sizeof(xt_heartbeat) == 24);
+static_assert(sizeof(xt_flow_key) == 40);
+static_assert(offsetof(xt_flow_key, client_port) == 32);
+static_assert(sizeof(xt_bypass) == 8);
 static_assert(offsetof(xt_stats, passed) + XT_DROP_SYN_GLOBAL * sizeof(xt_counter) ==
               offsetof(xt_stats, syn_global));
 static_assert(sizeof(xt_drop_tally) == 24);

@@ -54,6 +54,9 @@ std::vector<NamedCounter> named_counters(const xt_stats& stats) {
     std::vector<NamedCounter> out{{"seen", stats.seen}};
     const xt_counter* by_verdict = &stats.passed;  // abi.h: verdict order after `seen`
     for (uint32_t v = 0; v < XT_VERDICT_COUNT; ++v) out.push_back({verdict_name(v), by_verdict[v]});
+    // Gateway mode: where passing frames went (abi.h); zero in host mode.
+    out.push_back({"redirected", stats.redirected});
+    out.push_back({"to_controller", stats.to_controller});
     return out;
 }
 

@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+"""HTTP client for the gateway e2e tests (tests/e2e/test_gateway_*.sh), run in the client namespace.
+
+  hammer HOST PATH --seconds T [--header 'K: V']...   one request per connection, back to back, for T
+                                                      seconds; JSON: statuses, Retry-After, window
+  pipeline HOST PATH...                               every request written at once on one
+                                                      connection; prints one "STATUS BODY" line each
+Bounded: every socket has a timeout, every loop a deadline.
+"""
+import argparse
+import json
+import socket
+import sys
+import time
+
+
+def read_response(sock, deadline):
+    """One HTTP/1.1 response: (status, headers dict lower-cased, body bytes, rest of the buffer)."""
+    buf = b""
+    while b"\r\n\r\n" not in buf:
+        if time.monotonic() > deadline:
+            raise TimeoutError("response head")
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise ConnectionError(f"closed before a response head ({len(buf)} bytes)")
+        buf += chunk
+    head, _, rest = buf.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split()[1])
+    headers = {}
+    for line in lines[1:]:
+        k, _, v = line.partition(":")
+        headers[k.strip().lower()] = v.strip()
+    length = int(headers.get("content-length", "0"))
+    while len(rest) < length:
+        if time.monotonic() > deadline:
+            raise TimeoutError("response body")
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("closed inside a body")
+        rest += chunk
+    return status, headers, rest[:length], rest[length:]
+
+
+def request_bytes(host, path, headers, close):
+    lines = [f"GET {path} HTTP/1.1", f"Host: {host}", "User-Agent: xt-e2e"]
+    lines += headers
+    if close:
+        lines.append("Connection: close")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+def hammer(args):
+    statuses = {}
+    retry_after_missing = 0
+    retry_after_values = set()
+    errors = 0
+    first_send = last_send = None
+    start = time.monotonic()
+    stop = start + args.seconds
+    sent = 0
+    while time.monotonic() < stop:
+        now = time.monotonic()
+        # Paced: a rejection costs the gateway a fraction of a millisecond, so an unpaced loop
+        # would open tens of thousands of connections (and recycle ports) in a few seconds.
+        if args.max_rps and sent >= (now - start) * args.max_rps:
+            time.sleep(1.0 / args.max_rps)
+            continue
+        sent += 1
+        try:
+            with socket.create_connection((args.host, args.port), timeout=3) as s:
+                s.sendall(request_bytes(args.host, args.path, args.header, close=True))
+                first_send = first_send or now
+                last_send = now
+                status, headers, _, _ = read_response(s, time.monotonic() + 3)
+        except (OSError, TimeoutError, ConnectionError, ValueError, IndexError):
+            errors += 1
+            continue
+        statuses[status] = statuses.get(status, 0) + 1
+        if status in (429, 503):
+            if "retry-after" in headers and headers["retry-after"].isdigit():
+                retry_after_values.add(int(headers["retry-after"]))
+            else:
+                retry_after_missing += 1
+    window = (last_send - first_send) if first_send else 0.0
+    print(json.dumps({
+        "statuses": {str(k): v for k, v in sorted(statuses.items())},
+        "ok": statuses.get(200, 0),
+        "window_s": round(window, 3),
+        "errors": errors,
+        "retry_after_missing": retry_after_missing,
+        "retry_after_values": sorted(retry_after_values),
+    }))
+
+
+def pipeline(args):
+    with socket.create_connection((args.host, args.port), timeout=5) as s:
+        s.sendall(b"".join(request_bytes(args.host, p, [], close=False) for p in args.paths))
+        rest = b""
+        deadline = time.monotonic() + 10
+        for _ in args.paths:
+            # read_response wants to recv; feed it what is left of the previous read first
+            class Buffered:
+                def __init__(self, sock, pending):
+                    self.sock, self.pending = sock, pending
+
+                def recv(self, n):
+                    if self.pending:
+                        out, self.pending = self.pending, b""
+                        return out
+                    return self.sock.recv(n)
+
+            status, _, body, rest = read_response(Buffered(s, rest), deadline)
+            print(status, body.decode("latin-1").strip())
+
+
+def main():
+    p = argparse.ArgumentParser()
+    sub = p.add_subparsers(dest="cmd", required=True)
+    h = sub.add_parser("hammer")
+    h.add_argument("host")
+    h.add_argument("path")
+    h.add_argument("--port", type=int, default=80)
+    h.add_argument("--seconds", type=float, required=True)
+    h.add_argument("--header", action="append", default=[])
+    h.add_argument("--max-rps", type=float, default=500, help="pace requests (0: as fast as possible)")
+    pl = sub.add_parser("pipeline")
+    pl.add_argument("host")
+    pl.add_argument("paths", nargs="+")
+    pl.add_argument("--port", type=int, default=80)
+    args = p.parse_args()
+    if args.cmd == "hammer":
+        args.seconds = min(args.seconds, 30)
+        hammer(args)
+    else:
+        pipeline(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

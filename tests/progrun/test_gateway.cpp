@@ -1,0 +1,345 @@
+// Gateway mode (bpf/abi.h, "gateway mode"; bpf/stage_steer.h): which frames are bridged through
+// XT_MAP_PORTS, which go to the controller's AF_XDP sockets, and that the L3/L4 stages judge only
+// the client side. Each test runs in a network namespace of its own with a real veth pair (A, B)
+// whose ifindexes the frames arrive on (BPF_PROG_TEST_RUN's ctx.ingress_ifindex), and, where the
+// steering itself is checked, real AF_XDP sockets bound to their queues in the XSKMAPs.
+//
+// Without BPF_F_TEST_XDP_LIVE_FRAMES nothing is transmitted: XDP_REDIRECT is the program's answer
+// when bpf_redirect_map() found its target. Both targets answer XDP_REDIRECT, so the counters
+// `redirected` (the bridge) and `to_controller` (a socket) tell them apart.
+#include <bpf/bpf.h>
+#include <arpa/inet.h>
+#include <linux/if_xdp.h>
+#include <net/if.h>
+#include <sched.h>
+#include <sys/mman.h>
+#include <xdp/xsk.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <string>
+
+#include "progrun_fixture.hpp"
+
+namespace xt::test {
+namespace {
+
+constexpr const char* kPortA = "xtgwa";
+constexpr const char* kPortB = "xtgwb";
+constexpr const char* kClient = "192.0.2.10";
+constexpr const char* kServer = "198.51.100.20";
+constexpr uint16_t kClientPort = 40000;
+
+// One AF_XDP socket in copy mode on one queue, with its own small UMEM. Never receives anything
+// here: it exists so that the XSKMAP lookup of the program finds a bound socket.
+class XskSocket {
+public:
+    static std::unique_ptr<XskSocket> bind(const char* ifname, uint32_t queue) {
+        auto s = std::unique_ptr<XskSocket>(new XskSocket);
+        s->area_ = mmap(nullptr, kAreaSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (s->area_ == MAP_FAILED) {
+            ADD_FAILURE() << "mmap: " << std::strerror(errno);
+            s->area_ = nullptr;
+            return nullptr;
+        }
+        if (int err = xsk_umem__create(&s->umem_, s->area_, kAreaSize, &s->fill_, &s->comp_, nullptr)) {
+            ADD_FAILURE() << "xsk_umem__create: " << std::strerror(-err);
+            return nullptr;
+        }
+        xsk_socket_config config{};
+        config.rx_size = XSK_RING_CONS__DEFAULT_NUM_DESCS;
+        config.tx_size = XSK_RING_PROD__DEFAULT_NUM_DESCS;
+        config.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD;  // the XSKMAP is ours
+        config.bind_flags = XDP_COPY;
+        if (int err = xsk_socket__create(&s->socket_, ifname, queue, s->umem_, &s->rx_, &s->tx_, &config)) {
+            ADD_FAILURE() << "xsk_socket__create on " << ifname << " queue " << queue << ": "
+                          << std::strerror(-err);
+            return nullptr;
+        }
+        return s;
+    }
+    ~XskSocket() {
+        if (socket_) xsk_socket__delete(socket_);
+        if (umem_) xsk_umem__delete(umem_);
+        if (area_) munmap(area_, kAreaSize);
+    }
+    int fd() const { return xsk_socket__fd(socket_); }
+
+private:
+    XskSocket() = default;
+    static constexpr size_t kAreaSize = 4096 * 4096;  // XSK_RING_*__DEFAULT_NUM_DESCS frames
+    void* area_ = nullptr;
+    xsk_umem* umem_ = nullptr;
+    xsk_socket* socket_ = nullptr;
+    xsk_ring_prod fill_{}, tx_{};
+    xsk_ring_cons comp_{}, rx_{};
+};
+
+class GatewayTest : public ProgRunTest {
+protected:
+    void SetUp() override {
+        ProgRunTest::SetUp();
+        if (IsSkipped() || HasFatalFailure()) return;
+        // A private network namespace per test: the veths vanish with it, whatever happens.
+        ASSERT_EQ(unshare(CLONE_NEWNET), 0) << "unshare(CLONE_NEWNET): " << std::strerror(errno);
+        const std::string create = std::string("ip link add ") + kPortA +
+                                   " numrxqueues 2 numtxqueues 2 type veth peer name " + kPortB +
+                                   " numrxqueues 2 numtxqueues 2 && ip link set " + kPortA +
+                                   " up && ip link set " + kPortB + " up";
+        ASSERT_EQ(std::system(create.c_str()), 0) << create;
+        port_a_ = if_nametoindex(kPortA);
+        port_b_ = if_nametoindex(kPortB);
+        ASSERT_NE(port_a_, 0u);
+        ASSERT_NE(port_b_, 0u);
+
+        config_.flags |= XT_CFG_GATEWAY;
+        config_.client_ifindex = port_a_;
+        config_.server_ifindex = port_b_;
+        config_.http_ports[0] = 80;
+        apply_config();
+        link(port_a_, port_b_);
+        link(port_b_, port_a_);
+        beat(kT0 - 100 * kMillisecond, kSecond);
+    }
+
+    void link(uint32_t from, uint32_t to) {
+        bpf_devmap_val value{};
+        value.ifindex = to;
+        value.bpf_prog.fd = -1;
+        ASSERT_EQ(bpf_map_update_elem(map_fd(XT_NAME(XT_MAP_PORTS)), &from, &value, BPF_ANY), 0)
+            << std::strerror(errno);
+    }
+
+    void beat(uint64_t last_ns, uint64_t timeout_ns) {
+        const uint32_t zero = 0;
+        const xt_heartbeat heartbeat{.last_ns = last_ns, .timeout_ns = timeout_ns, .pid = 1, .pad = 0};
+        ASSERT_EQ(bpf_map_update_elem(map_fd(XT_NAME(XT_MAP_HEARTBEAT)), &zero, &heartbeat, BPF_ANY), 0)
+            << std::strerror(errno);
+    }
+
+    // A socket on queue `queue` of a port, inserted into that port's XSKMAP.
+    std::unique_ptr<XskSocket> socket_on(const char* port, uint32_t queue) {
+        auto socket = XskSocket::bind(port, queue);
+        if (!socket) return nullptr;
+        const char* map = std::string_view(port) == kPortA ? XT_NAME(XT_MAP_XSK_CLIENT)
+                                                           : XT_NAME(XT_MAP_XSK_SERVER);
+        const int fd = socket->fd();
+        EXPECT_EQ(bpf_map_update_elem(map_fd(map), &queue, &fd, BPF_ANY), 0) << std::strerror(errno);
+        return socket;
+    }
+
+    void bypass(const char* client, uint16_t client_port, const char* server, uint16_t server_port) {
+        const xt_flow_key key = flow(client, client_port, server, server_port);
+        const xt_bypass value{.since_ns = kT0};
+        ASSERT_EQ(bpf_map_update_elem(map_fd(XT_NAME(XT_MAP_BYPASS)), &key, &value, BPF_ANY), 0)
+            << std::strerror(errno);
+    }
+
+    static xt_flow_key flow(const char* client, uint16_t client_port, const char* server,
+                            uint16_t server_port) {
+        xt_flow_key key{};
+        key.client = source_key(client);
+        key.server = source_key(server);
+        key.client_port = htons(client_port);
+        key.server_port = htons(server_port);
+        return key;
+    }
+
+    uint64_t redirected() const { return stats().redirected.packets; }
+    uint64_t to_controller() const { return stats().to_controller.packets; }
+
+    uint32_t port_a_ = 0;
+    uint32_t port_b_ = 0;
+};
+
+// Client -> server on A.
+Frame request(uint8_t flags, size_t payload, uint16_t dport = 80, const char* src = kClient) {
+    return PacketBuilder().eth().ipv4(src, kServer).tcp(kClientPort, dport, flags).payload(payload).build();
+}
+// Server -> client on B.
+Frame response(uint8_t flags, size_t payload, uint16_t sport = 80) {
+    return PacketBuilder().eth(kServerMac, kClientMac).ipv4(kServer, kClient).tcp(sport, kClientPort, flags)
+        .payload(payload).build();
+}
+
+TEST_F(GatewayTest, HostModeStillPassesToTheStack) {
+    config_.flags &= ~static_cast<uint32_t>(XT_CFG_GATEWAY);
+    apply_config();
+    EXPECT_EQ(run_on(request(kAck | kPsh, 100), port_a_), kXdpPass);
+    EXPECT_EQ(run_on(response(kAck | kPsh, 100), port_b_), kXdpPass);
+    EXPECT_EQ(run(request(kAck, 0)), kXdpPass);
+    EXPECT_EQ(redirected() + to_controller(), 0u);
+}
+
+TEST_F(GatewayTest, EverythingButHttpIsBridgedBothWays) {
+    const Frame frames[] = {
+        PacketBuilder().eth().arp_request(kClient, kServer).build(),
+        PacketBuilder().eth().ipv4(kClient, kServer).icmp().build(),
+        PacketBuilder().eth().ipv4(kClient, kServer).udp(5353, 53).payload(20).build(),
+        PacketBuilder().eth().ipv6("2001:db8::1", "2001:db8::2").icmpv6_ns("2001:db8::2").build(),
+        request(kAck | kPsh, 100, 22),  // payload, but not to an HTTP port
+    };
+    for (const auto& frame : frames) {
+        EXPECT_EQ(run_on(frame, port_a_), kXdpRedirect);
+        EXPECT_EQ(run_on(frame, port_b_), kXdpRedirect);
+    }
+    EXPECT_EQ(redirected(), 10u);
+    EXPECT_EQ(to_controller(), 0u);
+    EXPECT_EQ(stats().passed.packets, 10u) << "bridged frames passed the stages";
+}
+
+TEST_F(GatewayTest, HttpSegmentsGoToTheControllerSocket) {
+    auto client_socket = socket_on(kPortA, 0);
+    auto server_socket = socket_on(kPortB, 0);
+    ASSERT_TRUE(client_socket && server_socket);
+    // A: payload, SYN, FIN and RST need the controller; a pure ACK does not.
+    EXPECT_EQ(run_on(request(kAck | kPsh, 100), port_a_), kXdpRedirect);
+    EXPECT_EQ(run_on(request(kSyn, 0), port_a_), kXdpRedirect);
+    EXPECT_EQ(run_on(request(kFin | kAck, 0), port_a_), kXdpRedirect);
+    EXPECT_EQ(run_on(request(kRst, 0), port_a_), kXdpRedirect);
+    EXPECT_EQ(to_controller(), 4u);
+    EXPECT_EQ(run_on(request(kAck, 0), port_a_), kXdpRedirect);
+    EXPECT_EQ(redirected(), 1u) << "a pure ACK is bridged";
+    // B: responses with payload, FIN or RST; not a SYN-ACK or a pure ACK.
+    EXPECT_EQ(run_on(response(kAck | kPsh, 1000), port_b_), kXdpRedirect);
+    EXPECT_EQ(run_on(response(kFin | kAck, 0), port_b_), kXdpRedirect);
+    EXPECT_EQ(run_on(response(kRst, 0), port_b_), kXdpRedirect);
+    EXPECT_EQ(to_controller(), 7u);
+    EXPECT_EQ(run_on(response(kSyn | kAck, 0), port_b_), kXdpRedirect);
+    EXPECT_EQ(run_on(response(kAck, 0), port_b_), kXdpRedirect);
+    EXPECT_EQ(redirected(), 3u);
+    // Direction matters: on B a segment *to* port 80 is not a response; on A one *from* it is not
+    // a request.
+    EXPECT_EQ(run_on(request(kAck | kPsh, 100), port_b_), kXdpRedirect);
+    EXPECT_EQ(run_on(response(kAck | kPsh, 100), port_a_), kXdpRedirect);
+    EXPECT_EQ(to_controller(), 7u);
+    EXPECT_EQ(redirected(), 5u);
+}
+
+TEST_F(GatewayTest, Ipv6AndConfiguredPortsAreSteered) {
+    config_.http_ports[0] = 8080;
+    config_.http_ports[1] = 8443;
+    apply_config();
+    auto socket = socket_on(kPortA, 0);
+    ASSERT_TRUE(socket);
+    const auto v6 = [](uint16_t dport) {
+        return PacketBuilder().eth().ipv6("2001:db8::1", "2001:db8::2").tcp(kClientPort, dport, kAck | kPsh)
+            .payload(50).build();
+    };
+    EXPECT_EQ(run_on(v6(8443), port_a_), kXdpRedirect);
+    EXPECT_EQ(run_on(request(kAck | kPsh, 10, 8080), port_a_), kXdpRedirect);
+    EXPECT_EQ(to_controller(), 2u);
+    EXPECT_EQ(run_on(v6(80), port_a_), kXdpRedirect);  // 80 is no longer configured
+    EXPECT_EQ(redirected(), 1u);
+}
+
+TEST_F(GatewayTest, QueueWithoutSocketIsBridged) {
+    auto socket = socket_on(kPortA, 0);
+    ASSERT_TRUE(socket);
+    EXPECT_EQ(run_on(request(kAck | kPsh, 100), port_a_, 1), kXdpRedirect);
+    EXPECT_EQ(redirected(), 1u);
+    EXPECT_EQ(to_controller(), 0u);
+    EXPECT_EQ(run_on(request(kAck | kPsh, 100), port_a_, 0), kXdpRedirect);
+    EXPECT_EQ(to_controller(), 1u);
+}
+
+TEST_F(GatewayTest, NoSocketAtAllIsBridged) {
+    // Heartbeat fresh but no controller socket yet (starting, or crashed without clearing it).
+    EXPECT_EQ(run_on(request(kAck | kPsh, 100), port_a_), kXdpRedirect);
+    EXPECT_EQ(run_on(response(kAck | kPsh, 100), port_b_), kXdpRedirect);
+    EXPECT_EQ(redirected(), 2u);
+    EXPECT_EQ(to_controller(), 0u);
+}
+
+TEST_F(GatewayTest, StaleOrAbsentHeartbeatFailsOpen) {
+    auto client_socket = socket_on(kPortA, 0);
+    auto server_socket = socket_on(kPortB, 0);
+    ASSERT_TRUE(client_socket && server_socket);
+    beat(kT0 - kSecond, kSecond);  // exactly the timeout old: still fresh
+    EXPECT_EQ(run_on(request(kAck | kPsh, 100), port_a_), kXdpRedirect);
+    EXPECT_EQ(to_controller(), 1u);
+    beat(kT0 - kSecond - 1, kSecond);  // one ns older: stale
+    EXPECT_EQ(run_on(request(kAck | kPsh, 100), port_a_), kXdpRedirect);
+    EXPECT_EQ(run_on(response(kAck | kPsh, 100), port_b_), kXdpRedirect);
+    EXPECT_EQ(redirected(), 2u);
+    beat(0, kSecond);  // the daemon cleared it on exit
+    EXPECT_EQ(run_on(request(kAck | kPsh, 100), port_a_), kXdpRedirect);
+    EXPECT_EQ(redirected(), 3u);
+    beat(kT0 + 3 * kMillisecond, kSecond);  // from the "future" (coarse clock lag): fresh
+    EXPECT_EQ(run_on(request(kAck | kPsh, 100), port_a_), kXdpRedirect);
+    EXPECT_EQ(to_controller(), 2u);
+}
+
+TEST_F(GatewayTest, BypassedFlowIsBridgedBothWays) {
+    auto client_socket = socket_on(kPortA, 0);
+    auto server_socket = socket_on(kPortB, 0);
+    ASSERT_TRUE(client_socket && server_socket);
+    bypass(kClient, kClientPort, kServer, 80);
+    EXPECT_EQ(run_on(request(kAck | kPsh, 100), port_a_), kXdpRedirect);
+    EXPECT_EQ(run_on(response(kAck | kPsh, 100), port_b_), kXdpRedirect);
+    EXPECT_EQ(redirected(), 2u) << "one key serves both directions";
+    EXPECT_EQ(to_controller(), 0u);
+    // Another connection of the same client is still inspected.
+    const Frame other = PacketBuilder().eth().ipv4(kClient, kServer).tcp(kClientPort + 1, 80, kAck | kPsh)
+                            .payload(10).build();
+    EXPECT_EQ(run_on(other, port_a_), kXdpRedirect);
+    EXPECT_EQ(to_controller(), 1u);
+}
+
+TEST_F(GatewayTest, StagesJudgeTheClientSideOnly) {
+    deny(kClient);
+    deny(kServer);
+    EXPECT_EQ(run_on(request(kAck | kPsh, 100), port_a_), kXdpDrop);
+    EXPECT_EQ(packets(XT_DROP_IP_DENY), 1u);
+    // The server's frames on B are never judged, even from a denied address.
+    EXPECT_EQ(run_on(response(kAck | kPsh, 100), port_b_), kXdpRedirect);
+    EXPECT_EQ(packets(XT_DROP_IP_DENY), 1u);
+    EXPECT_EQ(redirected(), 1u);
+    // Malformed: dropped on A as in host mode, bridged unchanged from B.
+    const Frame bad = PacketBuilder().eth().ipv4(kClient, kServer, {.ihl = 4}).tcp(1, 80, kAck).build();
+    EXPECT_EQ(run_on(bad, port_a_), kXdpDrop);
+    EXPECT_EQ(run_on(bad, port_b_), kXdpRedirect);
+    EXPECT_EQ(packets(XT_DROP_MALFORMED), 1u);
+}
+
+TEST_F(GatewayTest, BansAndLimitsStillApplyOnTheClientSide) {
+    config_.syn = rate(1, kSecond, 1);
+    apply_config();
+    ban("192.0.2.99", kT0 + kSecond);
+    EXPECT_EQ(run_on(request(kAck | kPsh, 10, 80, "192.0.2.99"), port_a_), kXdpDrop);
+    EXPECT_EQ(run_on(request(kSyn, 0), port_a_), kXdpRedirect);
+    EXPECT_EQ(run_on(request(kSyn, 0), port_a_), kXdpDrop) << "per-source SYN bucket of 1";
+    EXPECT_EQ(packets(XT_DROP_BANNED), 1u);
+    EXPECT_EQ(packets(XT_DROP_SYN_SOURCE), 1u);
+}
+
+TEST_F(GatewayTest, UnknownPortOrMissingBridgeEntryGoesToTheStack) {
+    // The program on a third interface (loopback here) behaves as in host mode.
+    EXPECT_EQ(run_on(request(kAck | kPsh, 100), if_nametoindex("lo")), kXdpPass);
+    // A port without a bridge entry: the stack, never a drop.
+    const uint32_t b = port_b_;
+    ASSERT_EQ(bpf_map_delete_elem(map_fd(XT_NAME(XT_MAP_PORTS)), &b), 0);
+    EXPECT_EQ(run_on(response(kAck, 0), port_b_), kXdpPass);
+    EXPECT_EQ(run_on(request(kAck, 0), port_a_), kXdpRedirect);
+    EXPECT_EQ(redirected(), 1u);
+}
+
+TEST_F(GatewayTest, CountersStayConsistent) {
+    auto socket = socket_on(kPortA, 0);
+    ASSERT_TRUE(socket);
+    deny("192.0.2.66");
+    run_on(request(kAck | kPsh, 100), port_a_);
+    run_on(request(kAck, 0), port_a_);
+    run_on(request(kAck, 0, 80, "192.0.2.66"), port_a_);
+    run_on(response(kAck, 0), port_b_);
+    const auto s = stats();
+    EXPECT_EQ(s.seen.packets, 4u);
+    EXPECT_EQ(s.passed.packets + s.ip_deny.packets, s.seen.packets);
+    EXPECT_EQ(s.redirected.packets + s.to_controller.packets, s.passed.packets);
+    EXPECT_EQ(s.to_controller.bytes, request(kAck | kPsh, 100).size());
+}
+
+}  // namespace
+}  // namespace xt::test

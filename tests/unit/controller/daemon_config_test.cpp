@@ -1,0 +1,126 @@
+// xt::controller::load_daemon_config (file + command-line overrides) and kernel_settings (what the
+// daemon writes into the pinned xt_config). No privileges: files in a temp dir, structs in memory.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "xdp_throttle/controller/daemon_config.hpp"
+
+namespace {
+
+class DaemonConfigTest : public ::testing::Test {
+protected:
+    std::filesystem::path dir = std::filesystem::temp_directory_path() /
+                                ("xt-daemon-config-" + std::to_string(::getpid()));
+    void SetUp() override { std::filesystem::create_directories(dir); }
+    void TearDown() override { std::filesystem::remove_all(dir); }
+    std::string write(const std::string& name, const std::string& text) {
+        const auto path = dir / name;
+        std::ofstream(path) << text;
+        return path.string();
+    }
+};
+
+constexpr const char* kGood = R"({"version": 3,
+  "extra_config": {"xdp-throttle": {"iface": "edge0", "peer": "edge1", "http_ports": [8080, 80],
+    "l3": {"spike": {"rate": 1000, "burst": 2000}, "syn": {"rate": 50}, "spike_per_prefix": true}}},
+  "endpoints": [{"endpoint": "/a"}]})";
+
+TEST_F(DaemonConfigTest, FileValuesWithoutOverrides) {
+    auto loaded = xt::controller::load_daemon_config(write("good.json", kGood), {});
+    ASSERT_TRUE(loaded) << loaded.error().message;
+    EXPECT_TRUE(loaded->http_ports_given);
+    const auto* c = &loaded->config;
+    EXPECT_EQ(c->gateway.iface, "edge0");
+    EXPECT_EQ(c->gateway.peer, "edge1");
+    EXPECT_EQ(c->gateway.http_ports, (std::vector<uint16_t>{80, 8080}));
+}
+
+TEST_F(DaemonConfigTest, FlagsOverrideTheFile) {
+    xt::controller::Overrides o;
+    o.iface = "ga0";
+    o.peer = "gb0";
+    o.http_ports = {9000, 9000, 81};
+    auto loaded = xt::controller::load_daemon_config(write("good.json", kGood), o);
+    ASSERT_TRUE(loaded) << loaded.error().message;
+    const auto* c = &loaded->config;
+    EXPECT_EQ(c->gateway.iface, "ga0");
+    EXPECT_EQ(c->gateway.peer, "gb0");
+    EXPECT_EQ(c->gateway.http_ports, (std::vector<uint16_t>{81, 9000}));
+}
+
+TEST_F(DaemonConfigTest, InvalidFileListsEveryProblemWithItsPath) {
+    const auto path = write("bad.json", R"({"version": 3, "endpoints": [
+        {"endpoint": "/a", "extra_config": {"qos/ratelimit/router": {"max_rate": "ten"}}},
+        {"endpoint": "/b", "extra_config": {"qos/ratelimit/router": {"capacity": -1}}}]})");
+    auto c = xt::controller::load_daemon_config(path, {});
+    ASSERT_FALSE(c);
+    const auto& m = c.error().message;
+    EXPECT_NE(m.find(path + ": $.endpoints[0].extra_config[\"qos/ratelimit/router\"].max_rate"), std::string::npos) << m;
+    EXPECT_NE(m.find("$.endpoints[1]"), std::string::npos) << m;
+    EXPECT_NE(m.find("nothing was applied"), std::string::npos) << m;
+}
+
+TEST_F(DaemonConfigTest, NeedsAClientSideInterface) {
+    auto c = xt::controller::load_daemon_config(write("noif.json", R"({"version": 3, "endpoints": []})"), {});
+    ASSERT_FALSE(c);
+    EXPECT_NE(c.error().message.find("--iface"), std::string::npos) << c.error().message;
+}
+
+TEST_F(DaemonConfigTest, PortsNotGivenAreAdoptedFromTheAttach) {
+    xt::controller::Overrides o;
+    o.iface = "ga0";
+    auto loaded = xt::controller::load_daemon_config(write("noports.json", R"({"version": 3, "endpoints": []})"), o);
+    ASSERT_TRUE(loaded) << loaded.error().message;
+    EXPECT_FALSE(loaded->http_ports_given);
+    o.http_ports = {8080};
+    loaded = xt::controller::load_daemon_config(write("noports.json", R"({"version": 3, "endpoints": []})"), o);
+    ASSERT_TRUE(loaded) << loaded.error().message;
+    EXPECT_TRUE(loaded->http_ports_given);
+    xt_config recorded{};
+    recorded.http_ports[0] = 8080;
+    recorded.http_ports[3] = 81;
+    EXPECT_EQ(xt::controller::recorded_http_ports(recorded), (std::vector<uint16_t>{8080, 81}));
+}
+
+TEST_F(DaemonConfigTest, AtMostTheKernelsHttpPorts) {
+    xt::controller::Overrides o;
+    for (uint16_t p = 1; p <= XT_MAX_HTTP_PORTS + 1; ++p) o.http_ports.push_back(p);
+    auto c = xt::controller::load_daemon_config(write("good.json", kGood), o);
+    ASSERT_FALSE(c);
+    EXPECT_NE(c.error().message.find("at most"), std::string::npos) << c.error().message;
+}
+
+TEST_F(DaemonConfigTest, KernelSettingsCarryLimitsAndPortsKeepTheAttachState) {
+    auto loaded = xt::controller::load_daemon_config(write("good.json", kGood), {});
+    ASSERT_TRUE(loaded) << loaded.error().message;
+    const auto* c = &loaded->config;
+    xt_config base{};
+    base.flags = XT_CFG_GATEWAY | XT_CFG_COARSE_CLOCK | XT_CFG_TRACK_TOP;
+    base.client_ifindex = 7;
+    base.server_ifindex = 8;
+    base.http_ports[0] = 1;
+    base.http_ports[5] = 5;
+    base.syn_global.rate = 99;  // absent from the file: turned off
+    const xt_config k = xt::controller::kernel_settings(base, c->gateway);
+    EXPECT_EQ(k.flags, base.flags | XT_CFG_SPIKE_PER_PREFIX);
+    EXPECT_EQ(k.client_ifindex, 7u);
+    EXPECT_EQ(k.server_ifindex, 8u);
+    EXPECT_EQ(k.spike.rate, 1000u);
+    EXPECT_EQ(k.spike.burst, 2000u);
+    EXPECT_EQ(k.syn.rate, 50u);
+    EXPECT_EQ(k.syn_global.rate, 0u);
+    EXPECT_EQ(k.http_ports[0], 80);
+    EXPECT_EQ(k.http_ports[1], 8080);
+    for (int i = 2; i < XT_MAX_HTTP_PORTS; ++i) EXPECT_EQ(k.http_ports[i], 0) << i;
+
+    auto plain = c->gateway;
+    plain.l3.spike_per_prefix = false;
+    EXPECT_EQ(xt::controller::kernel_settings(k, plain).flags & XT_CFG_SPIKE_PER_PREFIX, 0u);
+}
+
+}  // namespace
