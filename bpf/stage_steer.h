@@ -141,6 +141,13 @@ static __always_inline int wants_controller(const struct xt_pkt *pkt, const stru
 		flow.client_port = tcp->dest;
 		flow.server_port = tcp->source;
 	}
+	/* A client SYN (no ACK) opens a new connection: a bypass entry for the same 4-tuple belongs
+	 * to an earlier one (the program never sees a bypassed connection end), so it is dropped and the
+	 * new connection is inspected. SYNs are rare enough for the delete (a real call) not to matter. */
+	if (side == XT_SIDE_CLIENT && (flags & (XT_TCP_FLAG_SYN | XT_TCP_FLAG_ACK)) == XT_TCP_FLAG_SYN) {
+		bpf_map_delete_elem(&XT_MAP_BYPASS, &flow);
+		return 1;
+	}
 	return bpf_map_lookup_elem(&XT_MAP_BYPASS, &flow) == 0;
 }
 

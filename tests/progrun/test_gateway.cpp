@@ -288,6 +288,21 @@ TEST_F(GatewayTest, BypassedFlowIsBridgedBothWays) {
     EXPECT_EQ(to_controller(), 1u);
 }
 
+TEST_F(GatewayTest, ClientSynReopensABypassedFourTuple) {
+    auto client_socket = socket_on(kPortA, 0);
+    ASSERT_TRUE(client_socket);
+    bypass(kClient, kClientPort, kServer, 80);
+    // A new connection reusing the 4-tuple of a bypassed one: its SYN goes to the controller and
+    // the stale entry is gone, so the new connection's requests are inspected too.
+    EXPECT_EQ(run_on(request(kSyn, 0), port_a_), kXdpRedirect);
+    EXPECT_EQ(to_controller(), 1u);
+    const xt_flow_key key = flow(kClient, kClientPort, kServer, 80);
+    xt_bypass value{};
+    EXPECT_NE(bpf_map_lookup_elem(map_fd(XT_NAME(XT_MAP_BYPASS)), &key, &value), 0);
+    EXPECT_EQ(run_on(request(kAck | kPsh, 100), port_a_), kXdpRedirect);
+    EXPECT_EQ(to_controller(), 2u);
+}
+
 TEST_F(GatewayTest, StagesJudgeTheClientSideOnly) {
     deny(kClient);
     deny(kServer);
