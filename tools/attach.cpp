@@ -56,7 +56,8 @@ constexpr const char* kStatusHelp = R"(usage: xdp-throttle status [--json]
 
 Lists every interface with xdp-throttle state or with the program attached: mode, program id, pin
 directory; and whether this kernel lets several XDP programs share an interface (libxdp's
-dispatcher needs freplace programs).
+dispatcher needs freplace programs). A gateway bridge shows as "gateway A <-> B" (JSON:
+gateway_peer, gateway_side "client" or "server").
 
 examples:
   xdp-throttle status

@@ -13,8 +13,10 @@ namespace {
 constexpr const char* kStatsHelp = R"(usage: xdp-throttle stats [--json] [--watch SECONDS] [--iface IFACE]
 
 Packets and bytes seen by the XDP program, passed, and dropped by reason (malformed, ip_deny,
-not_allowed, banned, spike, syn_source, syn_global), summed over CPUs. Counters survive detach and
-attach (not --purge). With --watch, prints every SECONDS until interrupted: as text with
+not_allowed, banned, spike, syn_source, syn_global), summed over CPUs. On a gateway bridge (attach
+A --peer B) both ports count into A's counters, and two more say where passed frames went:
+redirected (bridged to the other port in the kernel) and to_controller (steered to the AF_XDP
+sockets of xdp-throttled). Counters survive detach and attach (not --purge). With --watch, prints every SECONDS until interrupted: as text with
 per-second rates, or as one JSON object per line.
 
 examples:
@@ -47,7 +49,7 @@ void print_stats_text(const std::string& iface, const xt_stats& now, const xt_st
     const auto previous = before ? named_counters(*before) : std::vector<NamedCounter>{};
     for (size_t i = 0; i < counters.size(); ++i) {
         const auto& c = counters[i];
-        fmt::print("  {:<12} {:>16} packets {:>20} bytes", c.name, c.counter.packets, c.counter.bytes);
+        fmt::print("  {:<13} {:>16} packets {:>20} bytes", c.name, c.counter.packets, c.counter.bytes);
         if (before && seconds > 0)
             fmt::print("  {:>12.0f} pps", static_cast<double>(c.counter.packets - previous[i].counter.packets) /
                                               seconds);

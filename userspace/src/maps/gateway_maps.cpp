@@ -65,9 +65,9 @@ Result<GatewayMaps> GatewayMaps::open(std::string_view iface) {
 
 Result<GatewayPorts> gateway_ports(const xt_config& config, std::string_view iface) {
     if (!(config.flags & XT_CFG_GATEWAY) || config.server_ifindex == 0)
-        return failf(EINVAL, "{} is attached in host mode, not as a gateway bridge: run "
-                             "'xdp-throttle detach {}' then 'xdp-throttle attach {} --peer "
-                             "SERVER_SIDE_IFACE'", iface, iface, iface);
+        return failf(EINVAL, "{} is not attached as a gateway bridge (it is detached, or attached "
+                             "in host mode): run 'xdp-throttle attach {} --peer SERVER_SIDE_IFACE' "
+                             "(after 'xdp-throttle detach {}' if it is attached)", iface, iface, iface);
     GatewayPorts ports;
     ports.client_ifindex = config.client_ifindex;
     ports.server_ifindex = config.server_ifindex;
