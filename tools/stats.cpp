@@ -16,8 +16,9 @@ Packets and bytes seen by the XDP program, passed, and dropped by reason (malfor
 not_allowed, banned, spike, syn_source, syn_global), summed over CPUs. On a gateway bridge (attach
 A --peer B) both ports count into A's counters, and two more say where passed frames went:
 redirected (bridged to the other port in the kernel) and to_controller (steered to the AF_XDP
-sockets of xdp-throttled). Counters survive detach and attach (not --purge). With --watch, prints every SECONDS until interrupted: as text with
-per-second rates, or as one JSON object per line.
+sockets of xdp-throttled). Counters survive detach and attach (not --purge). With --watch,
+prints every SECONDS until interrupted: as text with per-second rates, or as one JSON object per
+line.
 
 examples:
   xdp-throttle stats
