@@ -4,8 +4,10 @@
 // that interface (xdp-trafficgen's method; xdp-trafficgen itself does not start on this kernel). It
 // stops at --count frames or --seconds, whichever comes first. Frames are counted as sent even when
 // the peer loses them: count at the receiver.
+#include <boost/program_options.hpp>
 #include <bpf/bpf.h>
 #include <fmt/format.h>
+#include <fmt/ostream.h>
 #include <net/if.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -36,41 +38,27 @@ struct Options {
 };
 
 Options parse_options(int argc, char** argv) {
+    namespace po = boost::program_options;
     Options o;
-    for (int i = 1; i < argc; ++i) {
-        const std::string arg = argv[i];
-        auto next = [&]() -> std::string {
-            if (i + 1 >= argc) throw std::runtime_error(fmt::format("{} needs a value", arg));
-            return argv[++i];
-        };
-        if (arg == "--iface")
-            o.iface = next();
-        else if (arg == "--src")
-            o.src_ip = next();
-        else if (arg == "--dst")
-            o.dst_ip = next();
-        else if (arg == "--dst-mac")
-            o.dst_mac = next();
-        else if (arg == "--count")
-            o.count = std::stoull(next());
-        else if (arg == "--seconds")
-            o.seconds = std::stod(next());
-        else if (arg == "--chunk")
-            o.chunk = static_cast<uint32_t>(std::stoul(next()));
-        else if (arg == "--batch")
-            o.batch = static_cast<uint32_t>(std::stoul(next()));
-        else if (arg == "-h" || arg == "--help") {
-            fmt::print(
-                "usage: xt_flood_gen --iface IFACE --src IP --dst IP --dst-mac MAC\n"
-                "                    [--count N (5000000)] [--seconds S (5)] [--chunk N] [--batch "
-                "N (64)]\n");
-            std::exit(0);
-        } else {
-            throw std::runtime_error(fmt::format("unknown option {} (try --help)", arg));
-        }
+    po::options_description desc(
+        "usage: xt_flood_gen --iface IFACE --src IP --dst IP --dst-mac MAC [options]");
+    desc.add_options()
+        ("help,h", "show this help")
+        ("iface", po::value(&o.iface)->required(), "interface to transmit from")
+        ("src", po::value(&o.src_ip)->required(), "IPv4 source address of the frames")
+        ("dst", po::value(&o.dst_ip)->required(), "IPv4 destination address")
+        ("dst-mac", po::value(&o.dst_mac)->required(), "destination MAC (the peer's)")
+        ("count", po::value(&o.count)->default_value(o.count), "frames at most")
+        ("seconds", po::value(&o.seconds)->default_value(o.seconds), "seconds at most (<= 60)")
+        ("chunk", po::value(&o.chunk)->default_value(o.chunk), "frames per syscall")
+        ("batch", po::value(&o.batch)->default_value(o.batch), "frames per kernel flush (<= 256)");
+    po::variables_map vm;
+    po::store(po::parse_command_line(argc, argv, desc), vm);
+    if (vm.count("help")) {
+        fmt::print("{}", fmt::streamed(desc));
+        std::exit(0);
     }
-    if (o.iface.empty() || o.src_ip.empty() || o.dst_ip.empty() || o.dst_mac.empty())
-        throw std::runtime_error("--iface, --src, --dst and --dst-mac are required");
+    po::notify(vm);  // after --help: required options are not required to ask for help
     if (o.count == 0 || o.seconds <= 0 || o.chunk == 0)
         throw std::runtime_error("--count, --seconds and --chunk must be positive");
     if (o.seconds > 60) throw std::runtime_error("--seconds is capped at 60: floods stay bounded");

@@ -5,7 +5,9 @@
 // prefixes (the LPM trie is walked), each with the exact clock (the default) and the opt-in coarse
 // clock. Breakdown rows toggle one stage at a time to show what the pass path pays for. Needs root.
 // See docs/PERFORMANCE.md.
+#include <boost/program_options.hpp>
 #include <fmt/format.h>
+#include <fmt/ostream.h>
 #include <sched.h>
 #include <unistd.h>
 
@@ -77,34 +79,27 @@ void check(const Status& st) {
 }
 
 Options parse_options(int argc, char** argv) {
+    namespace po = boost::program_options;
     Options o;
-    for (int i = 1; i < argc; ++i) {
-        const std::string arg = argv[i];
-        auto next = [&]() -> std::string {
-            if (i + 1 >= argc) throw std::runtime_error(fmt::format("{} needs a value", arg));
-            return argv[++i];
-        };
-        if (arg == "--rounds")
-            o.rounds = std::stoi(next());
-        else if (arg == "--repeat")
-            o.repeat = std::stoi(next());
-        else if (arg == "--cpu")
-            o.cpu = std::stoi(next());
-        else if (arg == "--no-breakdown")
-            o.breakdown = false;
-        else if (arg == "--throttle-object")
-            o.throttle_object = next();
-        else if (arg == "--xdp-filter-dir")
-            o.xdp_filter_dir = next();
-        else if (arg == "-h" || arg == "--help") {
-            fmt::print(
-                "usage: xt_bench_progrun [--rounds N] [--repeat N] [--cpu N] [--no-breakdown]\n"
-                "                        [--throttle-object PATH] [--xdp-filter-dir DIR]\n");
-            std::exit(0);
-        } else {
-            throw std::runtime_error(fmt::format("unknown option {} (try --help)", arg));
-        }
+    po::options_description desc("usage: xt_bench_progrun [options]");
+    desc.add_options()
+        ("help,h", "show this help")
+        ("rounds", po::value(&o.rounds)->default_value(o.rounds), "rounds (the median is reported)")
+        ("repeat", po::value(&o.repeat)->default_value(o.repeat), "test-run repetitions per row and round")
+        ("cpu", po::value(&o.cpu)->default_value(o.cpu), "CPU to pin the process to")
+        ("no-breakdown", "skip the stage-by-stage breakdown rows")
+        ("throttle-object", po::value(&o.throttle_object)->default_value(o.throttle_object),
+         "xdp_throttle.bpf.o to measure")
+        ("xdp-filter-dir", po::value(&o.xdp_filter_dir)->default_value(o.xdp_filter_dir),
+         "directory of xdp-filter's installed objects");
+    po::variables_map vm;
+    po::store(po::parse_command_line(argc, argv, desc), vm);
+    if (vm.count("help")) {
+        fmt::print("{}", fmt::streamed(desc));
+        std::exit(0);
     }
+    po::notify(vm);
+    o.breakdown = vm.count("no-breakdown") == 0;
     if (o.rounds < 1 || o.repeat < 1)
         throw std::runtime_error("--rounds and --repeat must be >= 1");
     return o;
