@@ -144,22 +144,9 @@ px=$XT_TMP/proxy
 mkdir -p "$px/temp"
 # A production-shaped proxy: one worker per CPU, keep-alive to the upstream, limit_req per client
 # address (what `strategy: ip` does) with a rate and burst it never reaches.
-cat >"$px/nginx.conf" <<EOF
-worker_processes auto;
-daemon off;
-master_process on;
-user root;
-pid $px/nginx.pid;
-error_log $px/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path $px/temp/body;
-  proxy_temp_path $px/temp/proxy;
-  fastcgi_temp_path $px/temp/fastcgi;
-  uwsgi_temp_path $px/temp/uwsgi;
-  scgi_temp_path $px/temp/scgi;
-  keepalive_requests 1000000;
+{
+nginx_conf_head "$px" auto off
+cat <<EOF
   limit_req_zone \$binary_remote_addr zone=perclient:10m rate=${NEVER_RATE}r/s;
   limit_req_status 429;
   upstream backend { server $PX_S:80; keepalive 64; keepalive_requests 1000000; }
@@ -174,6 +161,7 @@ http {
   }
 }
 EOF
+} >"$px/nginx.conf"
 bg "$NS_E" nginx -c "$px/nginx.conf" -e "$px/error.log"
 reach "$PX_EA"
 measure proxy "$PX_EA"

@@ -152,21 +152,21 @@ static __always_inline int wants_controller(const struct xt_pkt *pkt, const stru
 }
 
 /* The end of a passing frame's path in gateway mode: to the controller or across the bridge.
- * `pkt` as parse_packet() left it; `now` the packet's clock if a stage read it already (else 0). */
-__noinline int gateway_pass(struct xdp_md *ctx, const struct xt_pkt *pkt, __u64 now)
+ * `pkt` as parse_packet() left it; `stats` and `cfg` the caller's map values (passed in rather than
+ * looked up again: the verifier checks a global function's pointer arguments as sized memory);
+ * `now` the packet's clock if a stage read it already (else 0). */
+__noinline int gateway_pass(struct xdp_md *ctx, const struct xt_pkt *pkt, struct xt_stats *stats,
+			    const struct xt_config *cfg, __u64 now)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	__u64 len = data_end - data;
-	__u32 zero = 0;
-	struct xt_stats *stats = bpf_map_lookup_elem(&XT_MAP_STATS, &zero);
-	const struct xt_config *cfg = bpf_map_lookup_elem(&XT_MAP_CONFIG, &zero);
 	enum xt_port_side side;
 	struct xt_clock clock;
 	int action;
 
 	if (!stats || !cfg || !pkt)
-		return XDP_PASS; /* cannot happen: ARRAY maps with index 0, the caller's stack */
+		return XDP_PASS; /* cannot happen: the caller's map values and stack; the verifier asks */
 	side = gateway_side(ctx, cfg);
 	if (side == XT_SIDE_HOST)
 		return XDP_PASS;

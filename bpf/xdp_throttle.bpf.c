@@ -45,7 +45,7 @@ static __always_inline int conclude(struct xdp_md *ctx, struct xt_stats *stats,
 {
 	counter_add(verdict_counter(stats, v), len);
 	if (v == XT_PASS)
-		return (cfg->flags & XT_CFG_GATEWAY) ? gateway_pass(ctx, pkt, clk->now) : XDP_PASS;
+		return (cfg->flags & XT_CFG_GATEWAY) ? gateway_pass(ctx, pkt, stats, cfg, clk->now) : XDP_PASS;
 	if (v != XT_DROP_MALFORMED && (cfg->flags & XT_CFG_TRACK_TOP))
 		tally_drop(&pkt->src, v, len);
 	return XDP_DROP;

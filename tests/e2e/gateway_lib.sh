@@ -60,6 +60,30 @@ gw_attach() { # attach A --peer B (the kernel bridge), then wait for the client 
   fail "no IPv4 path through the kernel bridge after attach"
 }
 
+# The top of an nginx.conf for a test or bench instance living in DIR (pid, logs and temp paths
+# there, nothing under /etc or /var; DIR/temp must exist), WORKERS worker processes, access log
+# ACCESS_LOG (or "off"). It opens the http block; the caller writes the rest and the closing brace.
+nginx_conf_head() {
+  local dir=$1 workers=$2 access_log=$3
+  cat <<EOF
+worker_processes $workers;
+daemon off;
+master_process on;
+user root;
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log $access_log;
+  client_body_temp_path $dir/temp/body;
+  proxy_temp_path $dir/temp/proxy;
+  fastcgi_temp_path $dir/temp/fastcgi;
+  uwsgi_temp_path $dir/temp/uwsgi;
+  scgi_temp_path $dir/temp/scgi;
+  keepalive_requests 1000000;
+EOF
+}
+
 # nginx_start: nginx in the server namespace, config and files generated in $XT_TMP (nothing under
 # /etc/nginx is read or written). Locations:
 #   /free /limited /shared /api/<key>   tiny bodies naming the path
@@ -71,22 +95,9 @@ nginx_start() {
   head -c 1048576 /dev/urandom >"$XT_TMP/www/download"
   BLOB_SHA=$(sha256sum <"$XT_TMP/www/download" | cut -d' ' -f1)
   chmod -R a+rwX "$XT_TMP/www"
-  cat >"$d/nginx.conf" <<EOF
-worker_processes 1;
-daemon off;
-master_process on;
-user root;
-pid $d/nginx.pid;
-error_log $d/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log $d/access.log;
-  client_body_temp_path $d/temp/body;
-  proxy_temp_path $d/temp/proxy;
-  fastcgi_temp_path $d/temp/fastcgi;
-  uwsgi_temp_path $d/temp/uwsgi;
-  scgi_temp_path $d/temp/scgi;
-  keepalive_requests 1000000;
+  {
+    nginx_conf_head "$d" 1 "$d/access.log"
+    cat <<EOF
   default_type text/plain;
   server {
     listen 80 backlog=4096;
@@ -101,6 +112,7 @@ http {
   }
 }
 EOF
+  } >"$d/nginx.conf"
   bg "$NS_S" nginx -c "$d/nginx.conf" -e "$d/error.log"
   NGINX_PID=$BG_PID
   for _ in $(seq 50); do

@@ -35,14 +35,7 @@ Verdict FlowTable::Impl::client_segment(Flow& flow, const packet::TcpFrame& seg)
     // Waiting to answer a pipelined request: the client's later bytes are dropped (it retransmits
     // them into a connection that is about to close).
     if (flow.state == State::reject_pending) return Verdict{Action::drop, {}, {}, std::nullopt};
-    if (!c.seq_known) {
-        c.seq_known = true;
-        c.next_seq = seg.seq;
-    }
-    if (!c.stream_started) {
-        c.stream_started = true;
-        c.stream_base = c.next_seq;
-    }
+    c.start_stream_at(seg.seq);
     if (!flow.forwarded_known) {
         flow.forwarded_known = true;
         flow.forwarded_end = c.next_seq;

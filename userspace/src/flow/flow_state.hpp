@@ -34,6 +34,19 @@ struct Direction {
     std::vector<HeldSegment> held;
     uint64_t held_bytes = 0;
 
+    // The first segment with data or FIN seen in this direction fixes where its byte stream starts
+    // (unless its SYN already did): parser offset 0 is that segment's sequence number.
+    void start_stream_at(uint32_t seq) {
+        if (!seq_known) {
+            seq_known = true;
+            next_seq = seq;
+        }
+        if (!stream_started) {
+            stream_started = true;
+            stream_base = next_seq;
+        }
+    }
+
     uint32_t seq_of(uint64_t stream_offset) const {
         return stream_base + static_cast<uint32_t>(stream_offset);
     }

@@ -24,14 +24,7 @@ Verdict FlowTable::Impl::server_segment(Flow& flow, const packet::TcpFrame& seg)
     }
     s.window = seg.window;
     if (seg.payload_len == 0 && !seg.has(tcp_flag::fin)) return {};
-    if (!s.seq_known) {
-        s.seq_known = true;
-        s.next_seq = seg.seq;
-    }
-    if (!s.stream_started) {
-        s.stream_started = true;
-        s.stream_base = s.next_seq;
-    }
+    s.start_stream_at(seg.seq);
 
     Verdict out;
     const SequenceSplit split = split_sequence(s, seg);
