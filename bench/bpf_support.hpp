@@ -9,7 +9,7 @@
 #include <span>
 #include <string>
 
-#include "xdp_throttle/result.hpp"
+#include "common/result.hpp"
 
 namespace xt::bench {
 

@@ -22,7 +22,7 @@
 
 #include "bpf_support.hpp"
 #include "packet_builder.hpp"
-#include "xdp_throttle/fd.hpp"
+#include "common/fd.hpp"
 #include "xt_bench_tx.skel.h"
 
 namespace xt::bench {

@@ -12,8 +12,8 @@
 #include <utility>
 #include <vector>
 
-#include "xdp_throttle/net.hpp"
-#include "xdp_throttle/rate.hpp"
+#include "input/address.hpp"
+#include "common/rate.hpp"
 
 namespace xt::bench {
 namespace {

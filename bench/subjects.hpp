@@ -6,8 +6,8 @@
 
 #include "abi.h"
 #include "bpf_support.hpp"
-#include "xdp_throttle/maps.hpp"
-#include "xdp_throttle/result.hpp"
+#include "maps/maps.hpp"
+#include "common/result.hpp"
 
 namespace xt::bench {
 

@@ -5,7 +5,7 @@
  * Everything that crosses the kernel/user boundary is declared here exactly once: map names, map
  * value/key layouts, verdicts, configuration flags and limits. Only fixed-width kernel types
  * (__u32, __be32, ...) and explicit padding are used, so the layout is the same for clang -target bpf
- * and for g++ on x86_64; userspace static_asserts the sizes (userspace/src/maps/abi_check.cpp).
+ * and for g++ on x86_64; userspace static_asserts the sizes (userspace/maps/abi_check.cpp).
  *
  * Maps are pinned by name under XT_PIN_ROOT/<ifname>/<map name>, so `bpftool map dump pinned
  * /sys/fs/bpf/xdp-throttle/eth0/xt_stats` prints the named fields below (the object keeps BTF).
@@ -116,7 +116,7 @@ struct xt_lpm_v6 {
  * of real calls here (~20 ns with the SRSO return thunks). A host whose bucket is full goes to the
  * list's HASH XT_MAP_*_HOSTS keyed by struct xt_addr (IPv4-mapped, like every per-source map), and
  * when that is full too, into the trie. Every shorter prefix lives in the LPM tries. The library
- * routes rules (userspace/src/maps/rules.cpp, host_table.cpp); the program checks the host
+ * routes rules (userspace/maps/rules.cpp, host_table.cpp); the program checks the host
  * table, the host hash, then the trie, each only if it may hold a match. An IPv6
  * packet from an IPv4-mapped address (::ffff:a.b.c.d) is judged by the IPv4 rules, as the IPv4
  * source it names (the ban box and the buckets key it the same way).
@@ -204,7 +204,7 @@ struct xt_source_buckets {
 };
 
 /* A rate as the operator gave it plus the derived GCRA parameters (userspace derives them:
- * userspace/include/xdp_throttle/rate.hpp). rate == 0 means the stage is off. */
+ * userspace/common/rate.hpp). rate == 0 means the stage is off. */
 struct xt_rate {
 	__u64 rate;         /* tokens per every_ns */
 	__u64 every_ns;

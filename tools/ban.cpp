@@ -2,8 +2,8 @@
 #include <fmt/format.h>
 
 #include "cli.hpp"
-#include "xdp_throttle/commands.hpp"
-#include "xdp_throttle/duration.hpp"
+#include "input/validation.hpp"
+#include "input/duration.hpp"
 
 namespace xt::cli {
 namespace {

@@ -2,7 +2,7 @@
 #include <fmt/format.h>
 
 #include "cli.hpp"
-#include "xdp_throttle/config/load_config.hpp"
+#include "config/load_config.hpp"
 
 namespace xt::cli {
 namespace {

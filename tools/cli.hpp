@@ -11,9 +11,9 @@
 #include <boost/program_options.hpp>
 #include <nlohmann/json.hpp>
 
-#include "xdp_throttle/loader.hpp"
-#include "xdp_throttle/maps.hpp"
-#include "xdp_throttle/result.hpp"
+#include "loader/loader.hpp"
+#include "maps/maps.hpp"
+#include "common/result.hpp"
 
 namespace xt::cli {
 

@@ -2,8 +2,8 @@
 #include <fmt/format.h>
 
 #include "cli.hpp"
-#include "xdp_throttle/commands.hpp"
-#include "xdp_throttle/rule_file.hpp"
+#include "input/validation.hpp"
+#include "input/rule_file.hpp"
 
 namespace xt::cli {
 namespace {

@@ -2,9 +2,9 @@
 #include <fmt/format.h>
 
 #include "cli.hpp"
-#include "xdp_throttle/commands.hpp"
-#include "xdp_throttle/duration.hpp"
-#include "xdp_throttle/rate.hpp"
+#include "input/validation.hpp"
+#include "input/duration.hpp"
+#include "common/rate.hpp"
 
 namespace xt::cli {
 namespace {

@@ -5,7 +5,7 @@
 #include <thread>
 
 #include "cli.hpp"
-#include "xdp_throttle/commands.hpp"
+#include "input/validation.hpp"
 
 namespace xt::cli {
 namespace {

@@ -8,21 +8,21 @@
 #include <string>
 #include <string_view>
 
-#include "xdp_throttle/http/rejection.hpp"
-#include "xdp_throttle/http/stream_parser.hpp"
-#include "xdp_throttle/policy/endpoint_matcher.hpp"
+#include "http/rejection.hpp"
+#include "http/stream_parser.hpp"
+#include "http/endpoint_matcher.hpp"
 
 namespace {
 
 using namespace xt;
 
-const policy::EndpointMatcher& router() {
-    static const policy::EndpointMatcher m = [] {
-        policy::EndpointMatcher out;
+const http::EndpointMatcher& router() {
+    static const http::EndpointMatcher m = [] {
+        http::EndpointMatcher out;
         std::size_t i = 0;
         for (const char* p : {"/", "/api/users/{id}", "/api/users/me", "/api/users/{id}/orders",
                               "/t/{tenant}/items/{item}", "/static/", "/a/b/c"}) {
-            auto pattern = policy::parse_endpoint_pattern(p);
+            auto pattern = http::parse_endpoint_pattern(p);
             if (!pattern || !out.add("GET", *pattern, i++)) std::abort();
         }
         return out;
@@ -34,7 +34,7 @@ void check_events(const std::vector<http::StreamEvent>& events, uint64_t fed) {
     for (const auto& e : events) {
         if (e.offset > fed || e.message_start > e.offset) std::abort();  // offsets stay in range
         if (e.type != http::StreamEvent::Type::head) continue;
-        if (auto path = policy::normalize_request_path(e.head.target)) {
+        if (auto path = http::normalize_request_path(e.head.target)) {
             if (path->empty() || path->front() != '/') std::abort();
             if (path->find("//") != std::string::npos) std::abort();
             (void)router().match("GET", *path);
@@ -72,7 +72,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* bytes, size_t size) {
     const uint8_t seed = bytes[0];
     run_stream(http::StreamKind::requests, data, seed);
     run_stream(http::StreamKind::responses, data, seed);
-    (void)policy::normalize_request_path(data);
+    (void)http::normalize_request_path(data);
 
     // Whatever we render must parse back as exactly one response.
     http::Rejection r;

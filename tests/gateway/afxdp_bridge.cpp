@@ -19,12 +19,12 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "xdp_throttle/afxdp/engine.hpp"
-#include "xdp_throttle/afxdp/flow_handler.hpp"
-#include "xdp_throttle/config/load_config.hpp"
-#include "xdp_throttle/flow/flow_table.hpp"
-#include "xdp_throttle/packet/tcp_frame.hpp"
-#include "xdp_throttle/policy/engine.hpp"
+#include "afxdp/engine.hpp"
+#include "afxdp/flow_handler.hpp"
+#include "config/load_config.hpp"
+#include "flow/flow_table.hpp"
+#include "packet/tcp_frame.hpp"
+#include "policy/engine.hpp"
 #include "xsk_redirect.skel.h"
 
 namespace {

@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "xdp_throttle.skel.h"
-#include "xdp_throttle/net.hpp"
-#include "xdp_throttle/rate.hpp"
+#include "input/address.hpp"
+#include "common/rate.hpp"
 
 namespace xt::test {
 namespace {

@@ -13,7 +13,7 @@
 
 #include "abi.h"
 #include "packet_builder.hpp"
-#include "xdp_throttle/maps.hpp"
+#include "maps/maps.hpp"
 
 struct xdp_throttle;  // generated skeleton (xdp_throttle.skel.h)
 
@@ -37,7 +37,7 @@ using SkeletonPtr = std::unique_ptr<xdp_throttle, SkeletonDeleter>;
 // Opens and loads the skeleton; null (and the libbpf error printed) on failure.
 SkeletonPtr load_skeleton();
 
-// The key of every per-source map: IPv4 IPv4-mapped (abi.h). The library's parser (net.hpp).
+// The key of every per-source map: IPv4 IPv4-mapped (abi.h). The library's parser (input/address.hpp).
 xt_addr source_key(std::string_view ip);
 Cidr cidr_of(std::string_view text);
 

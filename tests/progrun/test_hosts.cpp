@@ -221,7 +221,7 @@ TEST_F(HostRuleTest, CoverZeroSkipsTheHostHash) {
     EXPECT_EQ(run(udp_v4("198.18.5.5")), kXdpDrop);
 }
 
-// An IPv6 packet from ::ffff:a.b.c.d is the IPv4 source a.b.c.d (net.hpp, abi.h): IPv4 host and
+// An IPv6 packet from ::ffff:a.b.c.d is the IPv4 source a.b.c.d (input/address.hpp, abi.h): IPv4 host and
 // prefix rules judge it alike.
 TEST_F(HostRuleTest, V4MappedV6SourceIsJudgedByV4Rules) {
     deny("192.0.2.10");

@@ -1,11 +1,11 @@
-// Option validation of the CLI verbs (xdp_throttle/commands.hpp): what the operator types, checked
+// Option validation of the CLI verbs (input/validation.hpp): what the operator types, checked
 // before anything is applied, without privileges.
 #include <gtest/gtest.h>
 
-#include "xdp_throttle/commands.hpp"
-#include "xdp_throttle/loader.hpp"
-#include "xdp_throttle/maps.hpp"
-#include "xdp_throttle/rate.hpp"
+#include "input/validation.hpp"
+#include "loader/loader.hpp"
+#include "maps/maps.hpp"
+#include "common/rate.hpp"
 
 namespace xt {
 namespace {

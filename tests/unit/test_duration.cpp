@@ -1,7 +1,7 @@
 // KrakenD (Go time.ParseDuration) durations.
 #include <gtest/gtest.h>
 
-#include "xdp_throttle/duration.hpp"
+#include "input/duration.hpp"
 
 namespace xt {
 namespace {

@@ -1,7 +1,7 @@
 // CIDR and address parsing: the values operators type, good and bad, and the exact messages.
 #include <gtest/gtest.h>
 
-#include "xdp_throttle/net.hpp"
+#include "input/address.hpp"
 
 namespace xt {
 namespace {

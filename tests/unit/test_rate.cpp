@@ -1,7 +1,7 @@
 // make_rate: the one derivation of GCRA parameters from what the operator writes.
 #include <gtest/gtest.h>
 
-#include "xdp_throttle/rate.hpp"
+#include "common/rate.hpp"
 
 namespace xt {
 namespace {

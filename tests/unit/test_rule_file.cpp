@@ -5,7 +5,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "xdp_throttle/rule_file.hpp"
+#include "input/rule_file.hpp"
 
 namespace xt {
 namespace {

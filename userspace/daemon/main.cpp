@@ -1,5 +1,5 @@
 // xdp-throttled: the gateway controller daemon. Wiring only: the command line, signals, the log
-// sink; everything else is xt::controller (userspace/src/controller/).
+// sink; everything else is xt::controller (userspace/controller/).
 #include <signal.h>
 #include <unistd.h>
 
@@ -15,9 +15,9 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
-#include "xdp_throttle/controller/controller.hpp"
-#include "xdp_throttle/controller/daemon_config.hpp"
-#include "xdp_throttle/duration.hpp"
+#include "controller/controller.hpp"
+#include "controller/daemon_config.hpp"
+#include "input/duration.hpp"
 
 namespace po = boost::program_options;
 

@@ -8,7 +8,7 @@
 #include <fstream>
 #include <string>
 
-#include "xdp_throttle/controller/daemon_config.hpp"
+#include "controller/daemon_config.hpp"
 
 namespace {
 

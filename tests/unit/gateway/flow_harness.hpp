@@ -9,10 +9,10 @@
 #include <string>
 
 #include "gateway/frames.hpp"
-#include "xdp_throttle/config/load_config.hpp"
-#include "xdp_throttle/flow/flow_table.hpp"
-#include "xdp_throttle/packet/tcp_frame.hpp"
-#include "xdp_throttle/policy/engine.hpp"
+#include "config/load_config.hpp"
+#include "flow/flow_table.hpp"
+#include "packet/tcp_frame.hpp"
+#include "policy/engine.hpp"
 
 namespace xt::test {
 

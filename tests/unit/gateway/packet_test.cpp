@@ -3,9 +3,9 @@
 #include <string>
 
 #include "gateway/frames.hpp"
-#include "xdp_throttle/net.hpp"
-#include "xdp_throttle/packet/synthesize.hpp"
-#include "xdp_throttle/packet/tcp_frame.hpp"
+#include "input/address.hpp"
+#include "packet/synthesize.hpp"
+#include "packet/tcp_frame.hpp"
 
 using namespace xt::packet;
 using xt::test::build_frame;

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "test_support.hpp"
-#include "xdp_throttle/config/load_config.hpp"
+#include "config/load_config.hpp"
 
 using namespace xt::config;
 

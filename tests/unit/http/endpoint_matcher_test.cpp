@@ -3,9 +3,9 @@
 #include <optional>
 #include <string>
 
-#include "xdp_throttle/policy/endpoint_matcher.hpp"
+#include "http/endpoint_matcher.hpp"
 
-using namespace xt::policy;
+using namespace xt::http;
 
 TEST(EndpointPattern, ParsesSegmentsAndPlaceholders) {
     struct Case {

@@ -4,8 +4,8 @@
 #include <vector>
 
 #include "test_support.hpp"
-#include "xdp_throttle/config/load_config.hpp"
-#include "xdp_throttle/policy/engine.hpp"
+#include "config/load_config.hpp"
+#include "policy/engine.hpp"
 
 using namespace xt::policy;
 using xt::http::HeaderField;

@@ -2,9 +2,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "xdp_throttle/http/rejection.hpp"
-#include "xdp_throttle/http/stream_parser.hpp"
-#include "xdp_throttle/policy/engine.hpp"
+#include "http/rejection.hpp"
+#include "http/stream_parser.hpp"
+#include "policy/engine.hpp"
 
 using namespace xt::http;
 

@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "xdp_throttle/http/stream_parser.hpp"
+#include "http/stream_parser.hpp"
 
 using namespace xt::http;
 

@@ -6,7 +6,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "xdp_throttle/net.hpp"
+#include "input/address.hpp"
 
 namespace xt::test {
 

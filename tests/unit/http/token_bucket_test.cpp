@@ -4,8 +4,8 @@
 #include <random>
 #include <string>
 
-#include "xdp_throttle/policy/client_buckets.hpp"
-#include "xdp_throttle/policy/token_bucket.hpp"
+#include "policy/client_buckets.hpp"
+#include "policy/token_bucket.hpp"
 
 using namespace xt::policy;
 using xt::config::TokenRate;

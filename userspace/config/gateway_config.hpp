@@ -1,0 +1,140 @@
+// The configuration of gateway mode, as loaded from a KrakenD-shaped JSON file (see
+// load_config.hpp). Plain data: loading fills it, nothing here acts on the system.
+//
+// KrakenD's own blocks keep KrakenD's meaning (rates per `every`, capacity, strategies, the status
+// codes they lead to); what KrakenD has no word for lives under the root extra_config namespace
+// "xdp-throttle" (GatewaySettings below; documented field by field in examples/README.md).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "abi.h"
+#include "input/address.hpp"
+
+namespace xt::config {
+
+inline constexpr const char* kOwnNamespace = "xdp-throttle";
+
+// A token bucket as KrakenD writes it: `max_rate` tokens per `every`, holding at most `capacity`.
+// max_rate may be fractional (0.5 per 1s); capacity is already defaulted (never 0 once loaded).
+struct TokenRate {
+    double max_rate = 0;
+    uint64_t capacity = 0;
+    uint64_t every_ns = 1'000'000'000;
+};
+
+enum class ClientStrategy { ip, header, param };
+
+const char* to_string(ClientStrategy strategy);
+
+// `client_max_rate`/`client_capacity` with the `strategy` that says who a client is and `key`
+// (the header name for `header`, the placeholder name for `param`, an optional forwarded-for header
+// for `ip`, honoured only from trusted proxies).
+struct ClientRateLimit {
+    TokenRate rate;
+    ClientStrategy strategy = ClientStrategy::ip;
+    std::string key;
+};
+
+// `qos/ratelimit/router` (per endpoint) and `qos/ratelimit/service` (root) share this shape:
+// `shared` is the one bucket for everybody (503 when empty), `client` a bucket per client (429).
+struct RateLimit {
+    std::optional<TokenRate> shared;
+    std::optional<ClientRateLimit> client;
+};
+
+// `qos/circuit-breaker`: parsed and validated; enforced by a later stage.
+struct CircuitBreaker {
+    uint64_t interval_s = 0;
+    uint64_t timeout_s = 0;
+    uint64_t max_errors = 0;
+    bool log_status_change = false;
+    std::string name;
+};
+
+// `security/bot-detector`: parsed and validated; enforced by a later stage.
+struct BotDetector {
+    std::vector<std::string> allow;
+    std::vector<std::string> deny;
+    std::vector<std::string> patterns;
+    uint64_t cache_size = 0;
+    bool empty_user_agent_is_bot = false;
+};
+
+// One entry of `backend[].host`: "http://127.0.0.1:8080" -> scheme http, host 127.0.0.1, port 8080.
+struct BackendHost {
+    std::string url;     // as written
+    std::string scheme;  // "http" when absent
+    std::string host;    // name or address literal (IPv6 without brackets)
+    uint16_t port = 80;  // the scheme's default when absent
+};
+
+struct Backend {
+    std::string json_path;  // "$.endpoints[2].backend[0]", for messages and metrics labels
+    std::vector<BackendHost> hosts;
+    std::string url_pattern;
+    std::optional<TokenRate> proxy_limit;  // qos/ratelimit/proxy
+    std::optional<CircuitBreaker> circuit_breaker;
+};
+
+struct Endpoint {
+    std::string json_path;  // "$.endpoints[2]"
+    std::string pattern;    // "/users/{id}"
+    std::string method;     // upper case, "GET" when absent
+    std::optional<RateLimit> router_limit;  // qos/ratelimit/router
+    std::optional<BotDetector> bot_detector;
+    std::vector<Backend> backends;
+};
+
+// ---- this project's own namespace ("xdp-throttle" in the root extra_config) ----
+
+// L3/L4 limits enforced by the XDP program. Each rate is already in its kernel form
+// (xt::make_rate validated it); rate == 0 means the stage is off.
+struct L3Limits {
+    xt_rate spike{};       // packets per source
+    xt_rate syn{};         // TCP SYNs per source
+    xt_rate syn_global{};  // TCP SYNs of all sources together
+    bool spike_per_prefix = false;
+    uint8_t spike_prefix_v4 = 24;
+    uint8_t spike_prefix_v6 = 64;
+};
+
+// Bounds of the controller's state; what happens at each bound is documented in examples/README.md.
+struct FlowLimits {
+    uint64_t max_flows = 65536;
+    uint64_t max_buffered_bytes_per_flow = 65536;
+    uint64_t idle_timeout_ns = 60'000'000'000;
+    uint64_t max_clients_per_limit = 65536;  // size of each client-bucket LRU
+};
+
+struct GatewaySettings {
+    std::string iface;  // client side (empty: given on the command line)
+    std::string peer;   // server side
+    std::vector<uint16_t> http_ports{80};
+    std::vector<Cidr> trusted_proxies;  // whose forwarded-for header the `ip` strategy believes
+    bool service_limit_all_paths = true;  // false: service limits count matched endpoints only
+    L3Limits l3;
+    FlowLimits flows;
+};
+
+// A namespace found in some extra_config that this project does not enforce, listed once.
+struct IgnoredNamespace {
+    std::string name;
+    std::string first_path;  // where it was first seen
+    std::size_t occurrences = 0;
+};
+
+struct Config {
+    std::string source;  // file name, or "<string>"
+    std::vector<Endpoint> endpoints;
+    std::optional<RateLimit> service_limit;  // qos/ratelimit/service
+    std::optional<BotDetector> bot_detector; // root security/bot-detector
+    GatewaySettings gateway;
+    std::vector<IgnoredNamespace> ignored_namespaces;
+    std::vector<std::string> warnings;  // accepted, but probably not what the operator meant
+};
+
+}  // namespace xt::config

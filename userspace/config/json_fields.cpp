@@ -1,0 +1,198 @@
+#include "json_fields.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "input/duration.hpp"
+
+namespace xt::config {
+
+void Problems::error(const JsonPath& at, std::string_view what) {
+    errors.push_back(fmt::format("{}: {}", at.str(), what));
+}
+
+void Problems::warn(const JsonPath& at, std::string_view what) {
+    warnings.push_back(fmt::format("{}: {}", at.str(), what));
+}
+
+std::string quote(const std::string& text) {
+    return json(text).dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::string describe(const json& value) {
+    switch (value.type()) {
+    case json::value_t::string: {
+        std::string text = value.get<std::string>();
+        if (text.size() > 40) text = text.substr(0, 37) + "...";
+        return fmt::format("string {}", quote(text));
+    }
+    case json::value_t::boolean: return fmt::format("boolean {}", value.get<bool>());
+    case json::value_t::number_integer:
+    case json::value_t::number_unsigned:
+    case json::value_t::number_float: return fmt::format("number {}", value.dump());
+    case json::value_t::null: return "null";
+    case json::value_t::array: return "an array";
+    case json::value_t::object: return "an object";
+    default: return "an unsupported value";
+    }
+}
+
+bool is_annotation_key(std::string_view key) {
+    return !key.empty() && (key[0] == '@' || key[0] == '$' || key[0] == '_' || key[0] == '#');
+}
+
+Fields::Fields(const json& object, JsonPath path, Problems& problems)
+    : path_(std::move(path)), problems_(problems) {
+    if (object.is_object())
+        object_ = &object;
+    else
+        problems_.error(path_, fmt::format("expected an object, got {}", describe(object)));
+}
+
+bool Fields::has(std::string_view key) const { return get(key) != nullptr; }
+
+const json* Fields::get(std::string_view key) const {
+    if (!object_) return nullptr;
+    auto it = object_->find(key);
+    return it == object_->end() ? nullptr : &*it;
+}
+
+std::optional<double> Fields::number(std::string_view key, bool required) {
+    const json* v = get(key);
+    if (!v) {
+        if (required && object_) problems_.error(path_ / key, "required: expected a number");
+        return std::nullopt;
+    }
+    if (!v->is_number()) {
+        problems_.error(path_ / key, fmt::format("expected a number, got {}", describe(*v)));
+        return std::nullopt;
+    }
+    return v->get<double>();
+}
+
+std::optional<uint64_t> Fields::whole(std::string_view key, bool required, uint64_t max) {
+    const json* v = get(key);
+    if (!v) {
+        if (required && object_)
+            problems_.error(path_ / key, "required: expected a whole number (0 or more)");
+        return std::nullopt;
+    }
+    uint64_t out = 0;
+    if (v->is_number_unsigned()) {
+        out = v->get<uint64_t>();
+    } else if (v->is_number_integer()) {
+        problems_.error(path_ / key,
+                        fmt::format("expected a whole number (0 or more), got {}", describe(*v)));
+        return std::nullopt;
+    } else if (v->is_number_float()) {
+        const double d = v->get<double>();
+        if (d < 0 || d != std::floor(d) || d > 1.8e19) {
+            problems_.error(path_ / key, fmt::format("expected a whole number (0 or more), got {}",
+                                                     describe(*v)));
+            return std::nullopt;
+        }
+        out = static_cast<uint64_t>(d);
+    } else {
+        problems_.error(path_ / key,
+                        fmt::format("expected a whole number (0 or more), got {}", describe(*v)));
+        return std::nullopt;
+    }
+    if (out > max) {
+        problems_.error(path_ / key, fmt::format("expected at most {}, got {}", max, out));
+        return std::nullopt;
+    }
+    return out;
+}
+
+std::optional<std::string> Fields::string(std::string_view key, bool required) {
+    const json* v = get(key);
+    if (!v) {
+        if (required && object_) problems_.error(path_ / key, "required: expected a string");
+        return std::nullopt;
+    }
+    if (!v->is_string()) {
+        problems_.error(path_ / key, fmt::format("expected a string, got {}", describe(*v)));
+        return std::nullopt;
+    }
+    return v->get<std::string>();
+}
+
+std::optional<bool> Fields::boolean(std::string_view key) {
+    const json* v = get(key);
+    if (!v) return std::nullopt;
+    if (!v->is_boolean()) {
+        problems_.error(path_ / key, fmt::format("expected true or false, got {}", describe(*v)));
+        return std::nullopt;
+    }
+    return v->get<bool>();
+}
+
+std::optional<uint64_t> Fields::duration_ns(std::string_view key) {
+    const json* v = get(key);
+    if (!v) return std::nullopt;
+    if (!v->is_string()) {
+        problems_.error(path_ / key, fmt::format("expected a duration such as \"1s\" or \"10m\", "
+                                                 "got {}", describe(*v)));
+        return std::nullopt;
+    }
+    auto parsed = parse_duration_ns(v->get<std::string>());
+    if (!parsed) {
+        problems_.error(path_ / key, fmt::format("expected a duration such as \"1s\" or \"10m\" "
+                                                 "(units ns, us, ms, s, m, h), got {}: {}",
+                                                 describe(*v), parsed.error().message));
+        return std::nullopt;
+    }
+    if (*parsed == 0) {
+        problems_.error(path_ / key, "expected a duration longer than 0");
+        return std::nullopt;
+    }
+    return *parsed;
+}
+
+std::optional<std::vector<std::string>> Fields::string_list(std::string_view key) {
+    const json* v = get(key);
+    if (!v) return std::nullopt;
+    if (!v->is_array()) {
+        problems_.error(path_ / key,
+                        fmt::format("expected an array of strings, got {}", describe(*v)));
+        return std::nullopt;
+    }
+    std::vector<std::string> out;
+    bool ok = true;
+    for (std::size_t i = 0; i < v->size(); ++i) {
+        const json& item = (*v)[i];
+        if (!item.is_string()) {
+            problems_.error((path_ / key)[i],
+                            fmt::format("expected a string, got {}", describe(item)));
+            ok = false;
+            continue;
+        }
+        out.push_back(item.get<std::string>());
+    }
+    if (!ok) return std::nullopt;
+    return out;
+}
+
+void Fields::reject_unknown(std::initializer_list<std::string_view> known) {
+    if (!object_) return;
+    for (const auto& [key, value] : object_->items()) {
+        if (is_annotation_key(key)) continue;
+        if (std::find(known.begin(), known.end(), key) != known.end()) continue;
+        std::string expected;
+        for (auto k : known) expected += fmt::format("{}{}", expected.empty() ? "" : ", ", k);
+        problems_.error(path_ / key, fmt::format("unknown field (expected one of: {})", expected));
+    }
+}
+
+void Fields::warn_unknown(std::initializer_list<std::string_view> known) {
+    if (!object_) return;
+    for (const auto& [key, value] : object_->items()) {
+        if (is_annotation_key(key)) continue;
+        if (std::find(known.begin(), known.end(), key) != known.end()) continue;
+        problems_.warn(path_ / key, "unknown field, ignored");
+    }
+}
+
+}  // namespace xt::config

@@ -1,0 +1,142 @@
+// The "xdp-throttle" namespace: what KrakenD has no word for. Field by field in examples/README.md.
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "blocks.hpp"
+#include "common/rate.hpp"
+
+namespace xt::config {
+
+namespace {
+
+constexpr uint64_t kSecondNs = 1'000'000'000;
+
+// {"rate": 1000, "every": "1s", "burst": 2000} -> xt_rate (the kernel's GCRA form).
+std::optional<xt_rate> parse_l3_rate(const json& block, const JsonPath& at, Problems& problems) {
+    Fields fields(block, at, problems);
+    if (!fields.valid()) return std::nullopt;
+    fields.reject_unknown({"rate", "every", "burst"});
+    const std::size_t errors_before = problems.errors.size();
+    auto rate = fields.whole("rate", true);
+    auto every = fields.duration_ns("every");
+    auto burst = fields.whole("burst");
+    if (problems.errors.size() != errors_before || !rate) return std::nullopt;
+    auto kernel = make_rate(*rate, every.value_or(kSecondNs), burst.value_or(*rate));
+    if (!kernel) {
+        problems.error(at, kernel.error().message);
+        return std::nullopt;
+    }
+    return *kernel;
+}
+
+void parse_l3(const json& block, const JsonPath& at, Problems& problems, L3Limits& out) {
+    Fields fields(block, at, problems);
+    if (!fields.valid()) return;
+    fields.reject_unknown({"spike", "syn", "syn_global", "spike_per_prefix", "spike_prefix_v4",
+                           "spike_prefix_v6"});
+    if (const json* v = fields.get("spike"))
+        if (auto r = parse_l3_rate(*v, at / "spike", problems)) out.spike = *r;
+    if (const json* v = fields.get("syn"))
+        if (auto r = parse_l3_rate(*v, at / "syn", problems)) out.syn = *r;
+    if (const json* v = fields.get("syn_global"))
+        if (auto r = parse_l3_rate(*v, at / "syn_global", problems)) out.syn_global = *r;
+    if (auto v = fields.boolean("spike_per_prefix")) out.spike_per_prefix = *v;
+    if (auto v = fields.whole("spike_prefix_v4", false, 32)) out.spike_prefix_v4 = static_cast<uint8_t>(*v);
+    if (auto v = fields.whole("spike_prefix_v6", false, 128)) out.spike_prefix_v6 = static_cast<uint8_t>(*v);
+}
+
+void parse_flows(const json& block, const JsonPath& at, Problems& problems, FlowLimits& out) {
+    Fields fields(block, at, problems);
+    if (!fields.valid()) return;
+    fields.reject_unknown({"max_flows", "max_buffered_bytes_per_flow", "idle_timeout",
+                           "max_clients_per_limit"});
+    auto positive = [&](std::string_view key, uint64_t max, uint64_t& target) {
+        if (auto v = fields.whole(key, false, max)) {
+            if (*v == 0)
+                problems.error(at / key, "expected 1 or more, got number 0");
+            else
+                target = *v;
+        }
+    };
+    positive("max_flows", 16'777'216, out.max_flows);
+    // A request head must fit: below 1 KiB even ordinary requests would be cut.
+    if (auto v = fields.whole("max_buffered_bytes_per_flow", false, 16 * 1024 * 1024)) {
+        if (*v < 1024)
+            problems.error(at / "max_buffered_bytes_per_flow",
+                           fmt::format("expected at least 1024 (one request head must fit), got "
+                                       "number {}", *v));
+        else
+            out.max_buffered_bytes_per_flow = *v;
+    }
+    if (auto v = fields.duration_ns("idle_timeout")) out.idle_timeout_ns = *v;
+    positive("max_clients_per_limit", 16'777'216, out.max_clients_per_limit);
+}
+
+}  // namespace
+
+GatewaySettings parse_own_namespace(const json& block, const JsonPath& at, Problems& problems) {
+    GatewaySettings out;
+    Fields fields(block, at, problems);
+    if (!fields.valid()) return out;
+    fields.reject_unknown({"iface", "peer", "http_ports", "trusted_proxies", "service_limit_scope",
+                           "l3", "flows"});
+    for (const char* key : {"iface", "peer"}) {
+        auto name = fields.string(key);
+        if (!name) continue;
+        if (auto ok = validate_ifname(*name); !ok)
+            problems.error(at / key, fmt::format("expected an interface name: {}", ok.error().message));
+        else
+            (key == std::string_view("iface") ? out.iface : out.peer) = *name;
+    }
+    if (!out.iface.empty() && out.iface == out.peer)
+        problems.error(at / "peer", "expected an interface other than iface");
+
+    if (const json* ports = fields.get("http_ports")) {
+        if (!ports->is_array() || ports->empty()) {
+            problems.error(at / "http_ports",
+                           fmt::format("expected a non-empty array of TCP ports, got {}",
+                                       describe(*ports)));
+        } else {
+            out.http_ports.clear();
+            for (std::size_t i = 0; i < ports->size(); ++i) {
+                const json& p = (*ports)[i];
+                if (!p.is_number_unsigned() || p.get<uint64_t>() == 0 || p.get<uint64_t>() > 65535) {
+                    problems.error((at / "http_ports")[i],
+                                   fmt::format("expected a TCP port (1-65535), got {}", describe(p)));
+                    continue;
+                }
+                const auto port = static_cast<uint16_t>(p.get<uint64_t>());
+                if (std::find(out.http_ports.begin(), out.http_ports.end(), port) != out.http_ports.end())
+                    problems.error((at / "http_ports")[i], fmt::format("port {} listed twice", port));
+                else
+                    out.http_ports.push_back(port);
+            }
+        }
+    }
+    if (auto list = fields.string_list("trusted_proxies")) {
+        for (std::size_t i = 0; i < list->size(); ++i) {
+            auto cidr = parse_cidr((*list)[i]);
+            if (!cidr)
+                problems.error((at / "trusted_proxies")[i],
+                               fmt::format("expected an address or CIDR such as \"10.0.0.0/8\": {}",
+                                           cidr.error().message));
+            else
+                out.trusted_proxies.push_back(*cidr);
+        }
+    }
+    if (auto scope = fields.string("service_limit_scope")) {
+        if (*scope == "all")
+            out.service_limit_all_paths = true;
+        else if (*scope == "matched")
+            out.service_limit_all_paths = false;
+        else
+            problems.error(at / "service_limit_scope",
+                           fmt::format("expected \"all\" or \"matched\", got {}", quote(*scope)));
+    }
+    if (const json* v = fields.get("l3")) parse_l3(*v, at / "l3", problems, out.l3);
+    if (const json* v = fields.get("flows")) parse_flows(*v, at / "flows", problems, out.flows);
+    return out;
+}
+
+}  // namespace xt::config

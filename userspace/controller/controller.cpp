@@ -1,0 +1,269 @@
+// A request's path through the controller, top to bottom:
+//   the XDP program on A (or B) redirects an HTTP segment into an XSKMAP while the heartbeat is fresh
+//   -> afxdp::Engine::poll_once hands the frame to serve_frame()
+//   -> FlowTable::on_frame: TCP tracking, HTTP parsing, PolicyEngine decisions
+//   -> the verdict on the wire: forward out of the other port, drop, synthesized answers
+//   -> flows the table gave up on are written to xt_bypass, so the kernel bridges them from now on.
+// Around it, in the same loop: the heartbeat, idle-flow and bypass expiry, periodic counters.
+#include "controller/controller.hpp"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <cerrno>
+#include <optional>
+#include <vector>
+
+#include <arpa/inet.h>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "controller/daemon_config.hpp"
+#include "flow/flow_table.hpp"
+#include "maps/gateway_maps.hpp"
+#include "loader/loader.hpp"
+#include "maps/maps.hpp"
+#include "maps/paths.hpp"
+#include "policy/engine.hpp"
+
+namespace xt::controller {
+
+namespace {
+
+constexpr uint64_t kSweepIntervalNs = 1'000'000'000;
+constexpr uint64_t kBypassSweepIntervalNs = 2'000'000'000;
+// How long a bypass entry lives. The program never tells us when a bypassed connection ends, so a
+// new connection reusing its 5-tuple would be bridged uninspected while the entry lives: short.
+// A bypassed connection still alive after it comes back to the flow table, which picks it up
+// mid-stream and bypasses it again when it still cannot follow it (one frame's cost).
+constexpr uint64_t kBypassTtlNs = 10'000'000'000;
+constexpr int kPollTimeoutMs = 20;  // well under the heartbeat interval
+
+xt_flow_key kernel_flow_key(const flow::FlowKey& k) {
+    xt_flow_key out{};
+    out.client = k.client;
+    out.server = k.server;
+    out.client_port = htons(k.client_port);
+    out.server_port = htons(k.server_port);
+    return out;
+}
+
+// The XDP hook of `ifindex` must hold our program: pins survive a detach, a bridge does not.
+Status require_attached(uint32_t ifindex, const std::string& name, const std::string& client_iface) {
+    auto attachment = query_attachment(static_cast<int>(ifindex));
+    if (!attachment) return tl::unexpected(attachment.error());
+    if (!*attachment || !(*attachment)->ours)
+        return failf(ENOENT, "{}: xdp-throttle is not attached (its pinned state is left from an "
+                             "earlier attach): run 'xdp-throttle attach {} --peer ...' first",
+                     name, client_iface);
+    return {};
+}
+
+bool process_alive(uint32_t pid) {
+    return pid != 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM);
+}
+
+}  // namespace
+
+struct Controller::State {
+    config::Config config;
+    ControllerOptions options;
+    LogSink log;
+    InterfaceMaps maps;
+    GatewayMaps gateway;
+    GatewayPorts ports;
+    // Declaration order is destruction order reversed: the engine (sockets) goes first, the
+    // table before the policy engine it points to.
+    std::unique_ptr<policy::PolicyEngine> policy;
+    std::unique_ptr<flow::FlowTable> table;
+    std::unique_ptr<afxdp::Engine> engine;
+    std::vector<flow::FlowKey> new_bypasses;  // filled while serving, written after each round
+    uint64_t bypass_entries_written = 0;
+    uint64_t bypass_entries_expired = 0;
+    uint64_t bypass_write_errors = 0;
+    flow::FlowCounters reported{};  // the counters at the previous report, for the rates
+
+    afxdp::Disposition serve_frame(afxdp::Port ingress, std::span<uint8_t> frame, afxdp::Injector& inject);
+    Status beat(uint64_t now_ns);
+    void flush_bypasses(uint64_t now_ns);
+    void report(uint64_t elapsed_ns);
+    void log_line(const std::string& line) const {
+        if (log) log(line);
+    }
+};
+
+// The same steps as afxdp::flow_handler, plus noting the flows that switch to bypass.
+afxdp::Disposition Controller::State::serve_frame(afxdp::Port ingress, std::span<uint8_t> frame,
+                                                  afxdp::Injector& inject) {
+    flow::Verdict verdict = table->on_frame(frame);
+    // Injected frames leave after this frame: trimmed or released segments follow in order, an
+    // answer follows the response it must not overtake.
+    for (const auto& f : verdict.onward) inject.send(afxdp::other(ingress), f);
+    for (const auto& f : verdict.back) inject.send(ingress, f);
+    if (verdict.bypass_flow) new_bypasses.push_back(*verdict.bypass_flow);
+    return verdict.forwards() ? afxdp::Disposition::forward : afxdp::Disposition::drop;
+}
+
+Status Controller::State::beat(uint64_t now_ns) {
+    xt_heartbeat hb{};
+    hb.last_ns = now_ns;
+    hb.timeout_ns = options.heartbeat_timeout_ns;
+    hb.pid = static_cast<uint32_t>(::getpid());
+    return write_heartbeat(gateway, hb);
+}
+
+void Controller::State::flush_bypasses(uint64_t now_ns) {
+    for (const auto& key : new_bypasses) {
+        if (add_bypass(gateway, kernel_flow_key(key), now_ns))
+            ++bypass_entries_written;
+        else
+            ++bypass_write_errors;  // the flow keeps coming to us: still served, just not cheaper
+    }
+    new_bypasses.clear();
+}
+
+void Controller::State::report(uint64_t elapsed_ns) {
+    const flow::FlowCounters& last = reported;
+    const auto& c = table->counters();
+    const auto& e = engine->stats();
+    const double seconds = static_cast<double>(elapsed_ns) / 1e9;
+    const auto per_s = [seconds](uint64_t now, uint64_t before) {
+        return seconds > 0 ? static_cast<double>(now - before) / seconds : 0.0;
+    };
+    log_line(fmt::format(
+        "flows {} active, {} created, {} closed, {} expired, {} bypassed | requests {} ({:.0f}/s), "
+        "rejected {} ({:.0f}/s), responses {} | frames rx A {} B {}, tx A {} B {}, injected {} | "
+        "tx_ring_full {} inject_failed {} fill_short {} | bypass entries +{} -{} (errors {})",
+        table->size(), c.flows_created, c.flows_closed, c.flows_expired, c.bypassed_flows, c.requests,
+        per_s(c.requests, last.requests), c.rejected, per_s(c.rejected, last.rejected), c.responses,
+        e.rx[0], e.rx[1], e.tx[0], e.tx[1], e.injected, e.tx_ring_full, e.inject_failed, e.fill_short,
+        bypass_entries_written, bypass_entries_expired, bypass_write_errors));
+    reported = c;
+}
+
+Controller::Controller(std::unique_ptr<State> state) : state_(std::move(state)) {}
+Controller::~Controller() = default;
+
+const std::string& Controller::client_iface() const { return state_->ports.client_iface; }
+const std::string& Controller::server_iface() const { return state_->ports.server_iface; }
+
+Result<std::unique_ptr<Controller>> Controller::create(config::Config config, ControllerOptions options,
+                                                       LogSink log) {
+    auto state = std::make_unique<State>();
+    state->options = options;
+    state->log = std::move(log);
+    const std::string iface = config.gateway.iface;
+
+    std::error_code fs_error;
+    if (!std::filesystem::is_directory(pin_dir(iface), fs_error))
+        return failf(ENOENT, "{}: xdp-throttle is not attached ({} does not exist): run 'xdp-throttle "
+                             "attach {} --peer SERVER_SIDE_IFACE' first{}", iface, pin_dir(iface).string(),
+                     iface, std::getenv(kBpffsEnv) ? "" : " (or set XDP_THROTTLE_BPFFS to the bpffs it used)");
+    auto maps = InterfaceMaps::open(iface);
+    if (!maps) return tl::unexpected(maps.error());
+    state->maps = std::move(*maps);
+    auto stored = read_config(state->maps);
+    if (!stored) return tl::unexpected(stored.error());
+    auto ports = gateway_ports(*stored, iface);
+    if (!ports) return tl::unexpected(ports.error());
+    state->ports = std::move(*ports);
+    auto gateway = GatewayMaps::open(iface);
+    if (!gateway) return tl::unexpected(gateway.error());
+    state->gateway = std::move(*gateway);
+    if (!config.gateway.peer.empty() && config.gateway.peer != state->ports.server_iface)
+        return failf(EINVAL, "{} is bridged to {}, not to {}: re-attach with 'xdp-throttle attach {} "
+                             "--peer {}' or fix the peer", iface, state->ports.server_iface,
+                     config.gateway.peer, iface, config.gateway.peer);
+    config.gateway.peer = state->ports.server_iface;
+    if (options.adopt_recorded_http_ports)
+        if (auto recorded = recorded_http_ports(*stored); !recorded.empty()) config.gateway.http_ports = recorded;
+    if (auto ok = require_attached(state->ports.client_ifindex, iface, iface); !ok) return tl::unexpected(ok.error());
+    if (auto ok = require_attached(state->ports.server_ifindex, state->ports.server_iface, iface); !ok)
+        return tl::unexpected(ok.error());
+
+    // Two controllers would steal each other's XSKMAP slots; a heartbeat left by a dead one is fine.
+    auto beat = read_heartbeat(state->gateway);
+    if (!beat) return tl::unexpected(beat.error());
+    if (heartbeat_fresh(*beat, monotonic_now_ns()) && beat->pid != static_cast<uint32_t>(::getpid()) &&
+        process_alive(beat->pid))
+        return failf(EBUSY, "another controller (pid {}) is serving {}: stop it first", beat->pid, iface);
+
+    auto policy = policy::PolicyEngine::create(config, policy::monotonic_clock());
+    if (!policy) return tl::unexpected(policy.error());
+    state->policy = std::make_unique<policy::PolicyEngine>(std::move(*policy));
+    state->table = std::make_unique<flow::FlowTable>(flow::FlowTableOptions::from(config.gateway),
+                                                     *state->policy, policy::monotonic_clock());
+
+    afxdp::EngineConfig ec;
+    ec.bind_mode = options.bind_mode;
+    ec.ring_size = options.ring_size;
+    ec.ports[0] = {state->ports.client_iface, {}, state->gateway.xsk_client.get()};
+    ec.ports[1] = {state->ports.server_iface, {}, state->gateway.xsk_server.get()};
+    auto engine = afxdp::Engine::create(ec);
+    if (!engine) return tl::unexpected(engine.error());
+    state->engine = std::move(*engine);
+    // Last: a controller that cannot start leaves the kernel settings as they were (its sockets in
+    // the XSKMAPs are harmless: nothing is steered to them without a fresh heartbeat).
+    if (auto ok = apply_kernel_settings(state->maps, config.gateway); !ok) return tl::unexpected(ok.error());
+    state->config = std::move(config);
+    return std::make_unique<Controller>(std::move(state));
+}
+
+Status Controller::run(const std::atomic<bool>& stop) {
+    State& s = *state_;
+    const afxdp::Handler handler = [&s](afxdp::Port in, std::span<uint8_t> frame, afxdp::Injector& inject) {
+        return s.serve_frame(in, frame, inject);
+    };
+    uint64_t now = monotonic_now_ns();
+    const uint64_t bypass_ttl = std::min<uint64_t>(s.config.gateway.flows.idle_timeout_ns, kBypassTtlNs);
+    uint64_t last_beat = 0, last_sweep = now, last_bypass_sweep = now, last_report = now;
+    Status result;
+    s.log_line(fmt::format("serving {} (client side) <-> {} (server side): {} AF_XDP sockets, {} "
+                           "endpoints, HTTP ports {}, heartbeat every {} ms (timeout {} ms)",
+                           s.ports.client_iface, s.ports.server_iface, s.engine->socket_count(),
+                           s.config.endpoints.size(), fmt::join(s.config.gateway.http_ports, ","),
+                           s.options.heartbeat_interval_ns / 1'000'000,
+                           s.options.heartbeat_timeout_ns / 1'000'000));
+    while (!stop.load(std::memory_order_relaxed)) {
+        now = monotonic_now_ns();
+        if (now - last_beat >= s.options.heartbeat_interval_ns) {
+            if (result = s.beat(now); !result) break;
+            last_beat = now;
+        }
+        auto polled = s.engine->poll_once(kPollTimeoutMs, handler);
+        if (!polled) {
+            result = tl::unexpected(polled.error());
+            break;
+        }
+        now = monotonic_now_ns();
+        if (!s.new_bypasses.empty()) s.flush_bypasses(now);
+        if (now - last_sweep >= kSweepIntervalNs) {
+            s.table->expire_idle();
+            last_sweep = now;
+        }
+        if (now - last_bypass_sweep >= kBypassSweepIntervalNs) {
+            if (auto expired = expire_bypass(s.gateway, now - std::min(now, bypass_ttl)))
+                s.bypass_entries_expired += *expired;
+            last_bypass_sweep = now;
+        }
+        if (s.options.stats_interval_ns && now - last_report >= s.options.stats_interval_ns) {
+            s.report(now - last_report);
+            last_report = now;
+        }
+    }
+    // Fail-open at once: the kernel bridges everything from the next packet on. Then the frames
+    // already in our RX rings are served (a few rounds, bounded), so a clean stop loses nothing
+    // that TCP would have to retransmit.
+    if (auto cleared = clear_heartbeat(s.gateway); !cleared && result) result = cleared;
+    for (int round = 0; round < 16 && result; ++round) {
+        auto polled = s.engine->poll_once(0, handler);
+        if (!polled || *polled == 0) break;
+    }
+    s.report(monotonic_now_ns() - last_report);
+    return result;
+}
+
+}  // namespace xt::controller

@@ -1,0 +1,203 @@
+// Client segments: request heads to the policy engine, rejections answered on the wire.
+#include <algorithm>
+#include <string_view>
+
+#include "flow_state.hpp"
+#include "http/rejection.hpp"
+
+namespace xt::flow {
+
+using packet::seq_after;
+namespace tcp_flag = packet::tcp_flag;
+
+namespace {
+std::string_view as_text(std::span<const uint8_t> bytes) {
+    return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
+}
+}  // namespace
+
+Verdict FlowTable::Impl::client_segment(Flow& flow, const packet::TcpFrame& seg) {
+    Direction& c = flow.client;
+    if (flow.state == State::bypass) {
+        if (seg.has(tcp_flag::fin)) c.fin_seen = true;
+        return Verdict{Action::bypass, {}, {}, std::nullopt};
+    }
+    if (flow.state == State::rejected) return rejected_client(flow, seg);
+    if (seg.has(tcp_flag::syn)) {
+        c.seq_known = c.stream_started = true;
+        c.next_seq = c.stream_base = seg.seq + 1;
+        c.mss = seg.mss;
+        c.window = seg.window;
+        return {};
+    }
+    c.window = seg.window;
+    if (seg.payload_len == 0 && !seg.has(tcp_flag::fin)) return {};  // ACKs always pass
+    // Waiting to answer a pipelined request: the client's later bytes are dropped (it retransmits
+    // them into a connection that is about to close).
+    if (flow.state == State::reject_pending) return Verdict{Action::drop, {}, {}, std::nullopt};
+    c.start_stream_at(seg.seq);
+    if (!flow.forwarded_known) {
+        flow.forwarded_known = true;
+        flow.forwarded_end = c.next_seq;
+    }
+
+    Verdict out;
+    const SequenceSplit split = split_sequence(c, seg);
+    if (split.kind == SequenceSplit::Kind::future) {
+        ++counters.out_of_order;
+        if (hold(flow, c, seg)) {
+            out.action = Action::drop;  // the copy waits for the gap
+            return out;
+        }
+        to_bypass(flow, counters.bypass_buffer_limit, out, true);
+        out.action = Action::bypass;
+        return out;
+    }
+    if (split.kind == SequenceSplit::Kind::old) {
+        ++counters.retransmissions;
+        return out;  // forwarded again, never parsed again
+    }
+    const bool forward = client_in_order(flow, seg, split.skip, out);
+    out.action = forward ? Action::forward : Action::drop;
+
+    // The gap may be filled now: process held segments in order, as if they arrived now.
+    while (flow.state == State::inspecting) {
+        auto held = next_ready(c);
+        if (!held) break;
+        const packet::ParsedFrame again = packet::parse_frame(held->frame);
+        const SequenceSplit s = split_sequence(c, again.tcp);
+        if (s.kind == SequenceSplit::Kind::old) {
+            ++counters.retransmissions;
+            out.onward.push_back(std::move(held->frame));
+        } else if (client_in_order(flow, again.tcp, s.skip, out)) {
+            out.onward.push_back(std::move(held->frame));
+        }
+    }
+    if (flow.state == State::bypass) {
+        if (out.action == Action::forward) out.action = Action::bypass;
+    } else if (flow.state != State::inspecting) {
+        release_held(flow, c, nullptr);  // behind a rejection: never for the backend
+    }
+    return out;
+}
+
+bool FlowTable::Impl::client_in_order(Flow& flow, const packet::TcpFrame& seg, std::size_t skip,
+                                      Verdict& out) {
+    Direction& c = flow.client;
+    const auto payload = seg.payload().subspan(skip);
+    c.next_seq = seg.seq_end();
+    std::vector<http::StreamEvent> events;
+    if (!payload.empty()) {
+        auto fed = c.parser.feed(as_text(payload));
+        if (!fed) {
+            to_bypass(flow, counters.bypass_parse_error, out, true);
+            return true;
+        }
+        events = std::move(*fed);
+    }
+    if (seg.has(tcp_flag::fin)) {
+        c.fin_seen = true;
+        (void)c.parser.finish();  // a request cut short by the client's FIN is the backend's problem
+    }
+    for (auto& e : events) {
+        if (e.type != http::StreamEvent::Type::head) continue;
+        ++counters.requests;
+        policy::RequestInfo request;
+        request.method = e.head.method;
+        request.target = e.head.target;
+        request.headers = &e.head.headers;
+        request.client = flow.key.client;
+        request.backend = flow.key.server;
+        request.backend_port = flow.key.server_port;
+        const policy::Decision decision = policy->decide(request);
+        if (const auto* rejected = std::get_if<policy::Reject>(&decision)) {
+            reject(flow, seg, *rejected, c.seq_of(e.message_start), out);
+            return false;
+        }
+        ++flow.requests_allowed;
+        flow.pending_endpoints.push_back(std::get<policy::Allow>(decision).endpoint);
+        flow.server.parser.expect_response_to(e.head.method);
+        if (e.head.framing == http::BodyFraming::tunnel) {
+            to_bypass(flow, counters.bypass_tunnel, out, true);
+            break;
+        }
+    }
+    const uint32_t payload_end = seg.seq + static_cast<uint32_t>(seg.payload_len);
+    if (seq_after(payload_end, flow.forwarded_end)) flow.forwarded_end = payload_end;
+    return true;
+}
+
+void FlowTable::Impl::reject(Flow& flow, const packet::TcpFrame& seg, const policy::Reject& rejected,
+                             uint32_t message_seq, Verdict& out) {
+    ++counters.rejected;
+    flow.answer = http::render_rejection(policy::to_rejection(rejected));
+    // Allowed requests before the rejected one in this segment still go to the backend, in a copy
+    // of the segment cut where the rejected request starts.
+    const std::size_t prefix =
+        seq_after(message_seq, seg.seq) ? std::min<std::size_t>(message_seq - seg.seq, seg.payload_len) : 0;
+    const uint32_t prefix_end = seg.seq + static_cast<uint32_t>(prefix);
+    if (prefix > 0 && seq_after(prefix_end, flow.forwarded_end)) {
+        packet::SegmentFields cut;
+        cut.seq = seg.seq;
+        cut.ack = seg.ack;
+        cut.flags = tcp_flag::ack | tcp_flag::psh;
+        cut.window = seg.window;
+        cut.timestamps = seg.timestamps;
+        cut.payload = seg.payload().first(prefix);
+        out.onward.push_back(packet::build_segment(seg, packet::Orientation::as_template, cut));
+        flow.forwarded_end = prefix_end;
+    }
+    flow.answer_backend_seq = flow.forwarded_end;
+    flow.answer_client_ack = flow.client.next_seq;
+    if (flow.outstanding() == 0) {
+        // The client's ACK field is what it has received from the server; bytes the server sent
+        // that are still on their way would come first.
+        uint32_t server_seq = seg.ack;
+        if (flow.server.seq_known && seq_after(flow.server.next_seq, server_seq))
+            server_seq = flow.server.next_seq;
+        answer_now(flow, seg, packet::Sender::client, server_seq, out);
+    } else {
+        flow.state = State::reject_pending;
+        ++counters.deferred_rejections;
+    }
+}
+
+Verdict FlowTable::Impl::rejected_client(Flow& flow, const packet::TcpFrame& seg) {
+    // The backend is gone; we answer for it like a closed server: ACK the client's FIN, RST data.
+    // seq = the client's ACK field, which is exactly what it expects from us.
+    Verdict out;
+    out.action = Action::drop;
+    if (seg.has(tcp_flag::fin) || seg.payload_len > 0) {
+        packet::SegmentFields f;
+        f.seq = seg.ack;
+        f.ack = seg.seq_end();
+        f.flags = seg.has(tcp_flag::fin) ? tcp_flag::ack : (tcp_flag::rst | tcp_flag::ack);
+        f.window = seg.has(tcp_flag::fin) ? flow.client.window : 0;
+        if (seg.has(tcp_flag::fin) && seg.timestamps)
+            f.timestamps = packet::TcpTimestamps{seg.timestamps->echo, seg.timestamps->value};
+        out.back.push_back(packet::build_segment(seg, packet::Orientation::reversed, f));
+        if (seg.has(tcp_flag::fin)) flow.client.fin_seen = true;
+    }
+    return out;
+}
+
+void FlowTable::Impl::answer_now(Flow& flow, const packet::TcpFrame& tmpl, packet::Sender sender,
+                                 uint32_t server_seq, Verdict& out) {
+    packet::AnswerPoint point;
+    point.server_seq = server_seq;
+    point.client_ack = flow.answer_client_ack;
+    point.backend_seq = flow.answer_backend_seq;
+    // Without the client's SYN we do not know its MSS: the protocol minimum of its family.
+    point.client_mss = flow.client.mss.value_or(tmpl.ipv6 ? 1220 : 536);
+    point.window = flow.server.window;
+    packet::AnswerFrames frames = packet::build_answer(tmpl, sender, point, flow.answer);
+    auto& toward_client = sender == packet::Sender::client ? out.back : out.onward;
+    auto& toward_backend = sender == packet::Sender::client ? out.onward : out.back;
+    for (auto& f : frames.to_client) toward_client.push_back(std::move(f));
+    toward_backend.push_back(std::move(frames.to_backend));
+    flow.after_answer_seq = server_seq + static_cast<uint32_t>(flow.answer.size()) + 1;
+    flow.state = State::rejected;
+    flow.answer.clear();
+}
+
+}  // namespace xt::flow

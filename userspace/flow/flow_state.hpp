@@ -1,0 +1,124 @@
+// Private to userspace/flow/: the state of one flow and the table's implementation, shared by
+// flow_table.cpp (dispatch, limits, expiry), client_side.cpp (requests, rejections) and
+// server_side.cpp (responses, deferred rejections).
+#pragma once
+
+#include <deque>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "flow/flow_table.hpp"
+#include "packet/synthesize.hpp"
+
+namespace xt::flow {
+
+// A segment waiting beyond a sequence gap.
+struct HeldSegment {
+    uint32_t seq = 0;
+    packet::Frame frame;
+};
+
+// One direction of the connection: sequence state, parser, out-of-order queue.
+struct Direction {
+    explicit Direction(http::StreamKind kind, http::StreamLimits limits) : parser(kind, limits) {}
+
+    bool seq_known = false;
+    uint32_t next_seq = 0;     // the next in-order byte this direction will send
+    uint32_t stream_base = 0;  // sequence number of the parser's stream offset 0
+    bool stream_started = false;
+    bool fin_seen = false;
+    std::optional<uint16_t> mss;  // from this end's SYN: the largest segment it accepts
+    uint16_t window = 0;          // last advertised (raw) window
+    http::StreamParser parser;
+    std::vector<HeldSegment> held;
+    uint64_t held_bytes = 0;
+
+    // The first segment with data or FIN seen in this direction fixes where its byte stream starts
+    // (unless its SYN already did): parser offset 0 is that segment's sequence number.
+    void start_stream_at(uint32_t seq) {
+        if (!seq_known) {
+            seq_known = true;
+            next_seq = seq;
+        }
+        if (!stream_started) {
+            stream_started = true;
+            stream_base = next_seq;
+        }
+    }
+
+    uint32_t seq_of(uint64_t stream_offset) const {
+        return stream_base + static_cast<uint32_t>(stream_offset);
+    }
+};
+
+// How a segment's payload relates to what this direction has delivered so far.
+struct SequenceSplit {
+    enum class Kind { in_order, old, future } kind = Kind::in_order;
+    std::size_t skip = 0;  // leading payload bytes already seen (in_order only)
+};
+
+SequenceSplit split_sequence(const Direction& dir, const packet::TcpFrame& seg);
+
+using State = FlowInfo::State;
+
+struct Flow {
+    Flow(const FlowKey& k, const http::StreamLimits& limits)
+        : key(k), client(http::StreamKind::requests, limits), server(http::StreamKind::responses, limits) {}
+
+    FlowKey key;
+    State state = State::inspecting;
+    uint64_t last_seen_ns = 0;
+    Direction client;
+    Direction server;
+    uint32_t forwarded_end = 0;  // client bytes before this were forwarded to the backend
+    bool forwarded_known = false;
+    uint64_t requests_allowed = 0;
+    uint64_t responses_done = 0;
+    std::deque<std::optional<std::size_t>> pending_endpoints;  // per allowed request, FIFO
+    bool interim_response = false;  // the response in progress is a 1xx: its end is not counted
+
+    // A decided rejection (reject_pending waits for outstanding responses; rejected: answered).
+    std::string answer;               // the HTTP bytes
+    uint32_t answer_client_ack = 0;   // client bytes the answer acknowledges
+    uint32_t answer_backend_seq = 0;  // seq of the RST to the backend
+    uint32_t after_answer_seq = 0;    // our sequence number after the answer's FIN
+
+    uint64_t outstanding() const { return requests_allowed - responses_done; }
+};
+
+struct FlowTable::Impl {
+    FlowTableOptions options;
+    policy::PolicyEngine* policy;
+    policy::Clock clock;
+    std::function<void(const ResponseRecord&)> observer;
+    std::unordered_map<FlowKey, Flow, FlowKeyHash> flows;
+    uint64_t buffered_total = 0;
+    FlowCounters counters;
+
+    bool is_http_port(uint16_t port) const;
+    void remove(std::unordered_map<FlowKey, Flow, FlowKeyHash>::iterator it);
+    // Moves held frames (in sequence order) to `to`, or discards them when `to` is null.
+    void release_held(Flow& flow, Direction& dir, std::vector<packet::Frame>* to);
+    // Ends inspection of the flow; held client frames go toward the backend.
+    void to_bypass(Flow& flow, uint64_t& reason_counter, Verdict& out, bool from_client);
+    // Copies a segment beyond a gap; false at a buffer limit.
+    bool hold(Flow& flow, Direction& dir, const packet::TcpFrame& seg);
+    // A held segment that the gap no longer separates, taken out of the queue.
+    std::optional<HeldSegment> next_ready(Direction& dir);
+
+    // client_side.cpp
+    Verdict client_segment(Flow& flow, const packet::TcpFrame& seg);
+    // Returns whether the segment itself may be forwarded.
+    bool client_in_order(Flow& flow, const packet::TcpFrame& seg, std::size_t skip, Verdict& out);
+    void reject(Flow& flow, const packet::TcpFrame& seg, const policy::Reject& reject,
+                uint32_t message_seq, Verdict& out);
+    Verdict rejected_client(Flow& flow, const packet::TcpFrame& seg);
+    // server_side.cpp
+    Verdict server_segment(Flow& flow, const packet::TcpFrame& seg);
+    void server_in_order(Flow& flow, const packet::TcpFrame& seg, std::size_t skip, Verdict& out);
+    void answer_now(Flow& flow, const packet::TcpFrame& tmpl, packet::Sender sender,
+                    uint32_t server_seq, Verdict& out);
+};
+
+}  // namespace xt::flow

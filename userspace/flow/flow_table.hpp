@@ -1,0 +1,160 @@
+// The controller's view of every inspected TCP connection (gateway mode), fed frame by frame from
+// the AF_XDP engine. For each frame it answers what to do with it: forward it, hold it, bypass the
+// flow, or drop it and answer the client in the backend's place.
+//
+// Per flow (both directions of one 5-tuple map to one flow; the client is the end whose peer port
+// is an HTTP port):
+// - TCP sequence tracking per direction. A segment whose bytes were all seen before is a
+//   retransmission: forwarded again (the first copy may have been lost beyond us), never parsed
+//   again, so it is never a new request. Partial overlaps feed only the new bytes.
+// - Out-of-order segments: client segments beyond a gap are HELD (copied, not forwarded) until the
+//   gap fills, so nothing reaches the backend before the request it belongs to was judged; server
+//   segments beyond a gap are forwarded at once and only their copy waits for parsing.
+// - Requests: a per-direction http::StreamParser finds request heads across segments, keep-alive
+//   and pipelining; every head goes to the PolicyEngine. Segments carrying only part of a head are
+//   forwarded (holding them would stall a Nagle-bound client); the segment that completes a
+//   rejected head is not.
+// - Rejections: the bytes of the rejected request and everything after it never reach the
+//   backend; bytes of earlier (allowed) requests in the same segment are forwarded in a trimmed
+//   copy. If earlier responses are still outstanding on the connection (pipelining), the answer
+//   waits until the backend has sent them (our bytes must not overlap its sequence space); client
+//   data is dropped meanwhile. Then the client gets the synthesized response with FIN and the
+//   backend an RST. Afterwards the flow answers a client FIN with an ACK and client data with RST.
+// - Responses: every status line is reported (ResponseRecord) with the endpoint of its request;
+//   so is a backend RST that leaves requests unanswered (status 0).
+//
+// Limits and what happens at them (never a crash, never a stalled connection; all counted):
+// - max_flows: a new connection when the table is full (after evicting idle flows) is not tracked:
+//   its frames get Action::bypass.
+// - max_buffered_bytes_per_flow / max_buffered_bytes_total (out-of-order copies): the flow is
+//   switched to bypass; its held frames are released in order and it is no longer inspected.
+// - Input the parser refuses (not HTTP, a head over StreamLimits::max_head_bytes, smuggling
+//   attempts) and protocol switches (CONNECT, Upgrade, 101): the flow is bypassed; the backend
+//   sees exactly what the client sent and judges it itself.
+// - Mid-stream flows (seen first without SYN, e.g. after a controller restart) are parsed from
+//   their first payload byte; if that is not the start of a message the parser refuses it -> bypass.
+// - Idle flows are removed after idle_timeout_ns (expire_idle(), driven by the injected clock);
+//   flows are removed at once on RST and when both sides have sent FIN.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "config/gateway_config.hpp"
+#include "http/stream_parser.hpp"
+#include "packet/tcp_frame.hpp"
+#include "policy/engine.hpp"
+
+namespace xt::flow {
+
+// A connection, oriented: the client is the end that talks to the HTTP port.
+struct FlowKey {
+    xt_addr client{};
+    xt_addr server{};
+    uint16_t client_port = 0;
+    uint16_t server_port = 0;
+    bool operator==(const FlowKey& o) const;
+};
+
+struct FlowKeyHash {
+    std::size_t operator()(const FlowKey& k) const;
+};
+
+struct FlowTableOptions {
+    std::vector<uint16_t> http_ports{80};
+    uint64_t max_flows = 65536;
+    uint64_t max_buffered_bytes_per_flow = 65536;
+    uint64_t max_buffered_bytes_total = 64ull << 20;
+    uint64_t idle_timeout_ns = 60'000'000'000;
+    http::StreamLimits stream_limits;
+
+    // http_ports and the flow limits of the "xdp-throttle" namespace.
+    static FlowTableOptions from(const config::GatewaySettings& settings);
+};
+
+enum class Action {
+    forward,  // transmit the frame out of the other port
+    bypass,   // forward; the flow needs no more inspection (the kernel may bridge it from now on)
+    drop,     // do not transmit the frame (held, rejected, or answered)
+};
+
+struct Verdict {
+    Action action = Action::forward;
+    std::vector<packet::Frame> back;    // transmit out of the port the frame came in on
+    std::vector<packet::Frame> onward;  // transmit out of the other port, after the frame
+    // Set on the frame that switches a connection to bypass (or finds the table full): the flow
+    // the kernel may bridge from now on without the controller.
+    std::optional<FlowKey> bypass_flow;
+    bool forwards() const { return action != Action::drop; }
+};
+
+// A response's status line, or (status 0) a backend RST while requests were still unanswered:
+// what the circuit breaker counts.
+struct ResponseRecord {
+    FlowKey flow;
+    unsigned status = 0;  // 0: the backend reset the connection instead of answering
+    std::optional<std::size_t> endpoint;  // config endpoint of the request it answers
+    uint64_t at_ns = 0;
+};
+
+struct FlowCounters {
+    uint64_t frames = 0;
+    uint64_t not_tcp = 0;           // forwarded untouched (also TCP not on an HTTP port)
+    uint64_t malformed = 0;         // forwarded untouched: the kernel and the hosts judge them
+    uint64_t flows_created = 0;
+    uint64_t flows_closed = 0;      // FIN both ways or RST
+    uint64_t flows_expired = 0;     // idle
+    uint64_t untracked_full = 0;    // frames of connections refused because the table was full
+    uint64_t bypassed_flows = 0;
+    uint64_t bypass_parse_error = 0;
+    uint64_t bypass_buffer_limit = 0;
+    uint64_t bypass_tunnel = 0;
+    uint64_t requests = 0;          // heads judged
+    uint64_t rejected = 0;
+    uint64_t deferred_rejections = 0;
+    uint64_t rejections_abandoned = 0;  // deferred, then the backend closed first
+    uint64_t responses = 0;
+    uint64_t retransmissions = 0;   // segments carrying no new byte
+    uint64_t out_of_order = 0;      // segments held or queued beyond a gap
+};
+
+// What tests and metrics may see of one flow.
+struct FlowInfo {
+    enum class State { inspecting, bypass, reject_pending, rejected } state = State::inspecting;
+    uint64_t requests = 0;
+    uint64_t responses = 0;
+    uint64_t buffered_bytes = 0;
+};
+
+// Not thread-safe: one thread (the AF_XDP engine's) owns a table and sees both directions.
+class FlowTable {
+public:
+    // `policy` must outlive the table.
+    FlowTable(FlowTableOptions options, policy::PolicyEngine& policy, policy::Clock clock);
+    ~FlowTable();
+    FlowTable(FlowTable&&) noexcept;
+    FlowTable& operator=(FlowTable&&) noexcept;
+
+    Verdict on_frame(std::span<const uint8_t> frame);
+    // Removes flows idle longer than idle_timeout_ns; returns how many.
+    std::size_t expire_idle();
+
+    void set_response_observer(std::function<void(const ResponseRecord&)> observer);
+
+    std::size_t size() const;
+    uint64_t buffered_bytes() const;
+    std::optional<FlowInfo> info(const FlowKey& key) const;
+    const FlowCounters& counters() const;
+
+    struct Impl;
+
+private:
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace xt::flow

@@ -1,0 +1,68 @@
+// One direction of an HTTP/1.x connection, parsed incrementally with libhttp-parser (Node's
+// http_parser, Debian libhttp-parser-dev): bytes go in as they arrive (a head may be split across
+// any number of segments, several pipelined messages may share one segment), events come out with
+// exact stream offsets, so the flow layer knows which bytes belong to which message.
+//
+// Hostile input ends in an error (never a crash, never unbounded memory): malformed syntax,
+// a head larger than Limits::max_head_bytes, more than Limits::max_headers fields, both
+// Content-Length and chunked (request smuggling), whitespace in field names, bad chunk sizes, bytes
+// after a message that closes the connection (HTTP/1.0 without keep-alive, "Connection: close").
+// After an error the stream is dead: every further feed() returns the same error.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "http/message.hpp"
+#include "common/result.hpp"
+
+namespace xt::http {
+
+enum class StreamKind { requests, responses };
+
+struct StreamLimits {
+    std::size_t max_head_bytes = 16 * 1024;  // request line/status line + fields + CRLFs
+    std::size_t max_headers = 100;
+};
+
+struct StreamEvent {
+    enum class Type {
+        head,         // a head is complete: `head` is set; `offset` = first byte after the head
+        message_end,  // the message (head and body) ends just before `offset`
+    };
+    Type type = Type::head;
+    uint64_t message_start = 0;  // stream offset of the message's first byte (stray CRLFs included)
+    uint64_t offset = 0;
+    MessageHead head;            // for Type::head
+};
+
+class StreamParser {
+public:
+    explicit StreamParser(StreamKind kind, StreamLimits limits = {});
+    ~StreamParser();
+    StreamParser(StreamParser&&) noexcept;
+    StreamParser& operator=(StreamParser&&) noexcept;
+
+    // Parses `bytes` (the next bytes of the stream, in order) and returns what completed in them.
+    Result<std::vector<StreamEvent>> feed(std::string_view bytes);
+    // The peer closed its side: ends a close-delimited response; an unfinished message is an error.
+    Result<std::vector<StreamEvent>> finish();
+
+    // Response streams: the method of the request this stream's next response answers (FIFO), so a
+    // response to HEAD is known to have no body and a 2xx to CONNECT to start a tunnel.
+    void expect_response_to(std::string_view method);
+
+    uint64_t offset() const;       // bytes consumed so far
+    bool in_message() const;       // some bytes of an unfinished message were seen
+    bool tunnel() const;           // after CONNECT/Upgrade: the rest is not HTTP; feed() refuses it
+
+    struct State;  // opaque: http_parser and its callbacks' scratch space
+
+private:
+    std::unique_ptr<State> state_;
+};
+
+}  // namespace xt::http

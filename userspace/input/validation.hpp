@@ -1,0 +1,86 @@
+// Validation of operator input for the CLI verbs, kept out of the CLI binary so the unit tests can
+// exercise it without privileges. Every value arrives as the string the operator typed; every error
+// names the option and the value. Nothing here touches the kernel.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "abi.h"
+#include "input/address.hpp"
+#include "common/result.hpp"
+
+namespace xt {
+
+// A whole number in [min, max] for option `option` ("--rate"): "--rate abc: not a whole number".
+Result<uint64_t> parse_count(std::string_view option, std::string_view value, uint64_t min = 0,
+                             uint64_t max = UINT64_MAX);
+
+// All values must parse, or nothing is returned (the first bad value is the error).
+Result<std::vector<Cidr>> parse_cidr_list(const std::vector<std::string>& values);
+Result<std::vector<xt_addr>> parse_address_list(const std::vector<std::string>& values);
+
+enum class Policy { deny, allow };
+Result<Policy> parse_policy(std::string_view text);
+std::string_view policy_name(Policy policy);
+Policy config_policy(const xt_config& config);
+void apply_policy(xt_config& config, Policy policy);
+
+// limit spike --rate N [--every DURATION] --burst N [--per address|prefix] [--prefix-v4 N]
+//             [--prefix-v6 N]
+struct SpikeRequest {
+    std::optional<std::string> rate, every, burst, per, prefix_v4, prefix_v6;
+};
+struct SpikeSettings {
+    xt_rate rate{};
+    bool per_prefix = false;
+    std::optional<uint8_t> prefix_v4, prefix_v6;  // unset: keep what the config has
+};
+Result<SpikeSettings> validate_spike(const SpikeRequest& request);
+void apply_spike(xt_config& config, const SpikeSettings& settings);
+
+// limit syn --rate N --burst N [--every DURATION] [--global-rate N --global-burst N]
+// The command describes the whole SYN stage: without --global-* the global bucket is off.
+struct SynRequest {
+    std::optional<std::string> rate, burst, every, global_rate, global_burst;
+};
+struct SynSettings {
+    xt_rate per_source{};
+    xt_rate global{};  // rate 0: off
+};
+Result<SynSettings> validate_syn(const SynRequest& request);
+void apply_syn(xt_config& config, const SynSettings& settings);
+
+enum class LimitStage { spike, syn };
+Result<LimitStage> parse_limit_stage(std::string_view text);
+// `limit off syn` turns off the per-source and the global SYN buckets.
+void apply_limit_off(xt_config& config, LimitStage stage);
+
+// limit clock (exact|coarse): which clock the buckets and ban deadlines read (XT_CFG_COARSE_CLOCK,
+// whose error bound abi.h states). Only the flag changes; limits and rules are kept.
+enum class ClockMode { exact, coarse };
+Result<ClockMode> parse_clock_mode(std::string_view text);
+std::string_view clock_mode_name(ClockMode mode);
+ClockMode config_clock_mode(const xt_config& config);
+void apply_clock_mode(xt_config& config, ClockMode mode);
+
+// ban add IP... --for DURATION [--reason TEXT]
+struct BanRequest {
+    std::vector<std::string> addresses;
+    std::optional<std::string> duration, reason;
+};
+struct BanSettings {
+    std::vector<xt_addr> addresses;
+    uint64_t duration_ns = 0;
+    std::string reason;
+};
+Result<BanSettings> validate_ban(const BanRequest& request);
+
+// stats --watch SECONDS (1..86400) and top -n N (1..XT_TOP_DROPS_MAX).
+Result<uint64_t> validate_watch_seconds(std::string_view value);
+Result<size_t> validate_top_count(std::string_view value);
+
+}  // namespace xt

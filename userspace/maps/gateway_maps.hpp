@@ -1,0 +1,62 @@
+// Typed access to the gateway-mode maps of an interface pair (`xdp-throttle attach A --peer B`
+// pins them under A's pin directory, next to the maps of InterfaceMaps): the DEVMAP of the bridge,
+// the two XSKMAPs the controller's AF_XDP sockets go into, the controller heartbeat and the bypass
+// table of flows the controller no longer needs to see. Semantics in bpf/abi.h.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "abi.h"
+#include "common/fd.hpp"
+#include "common/result.hpp"
+
+namespace xt {
+
+struct GatewayMaps {
+    std::string iface;  // the client side A (where the pins live)
+    UniqueFd ports, xsk_client, xsk_server, heartbeat, bypass;
+
+    // Fails with a message telling the operator to attach with --peer when the pins are missing.
+    static Result<GatewayMaps> open(std::string_view iface);
+};
+
+// The two interfaces of a gateway bridge, as the pinned xt_config records them.
+struct GatewayPorts {
+    std::string client_iface;  // A
+    std::string server_iface;  // B
+    uint32_t client_ifindex = 0;
+    uint32_t server_ifindex = 0;
+};
+// From xt_config (XT_CFG_GATEWAY and the two ifindexes); an error naming `iface` when the
+// interface was attached in host mode (no --peer) or the peer no longer exists.
+Result<GatewayPorts> gateway_ports(const xt_config& config, std::string_view iface);
+
+// ---- heartbeat -------------------------------------------------------------------------------
+// CLOCK_MONOTONIC nanoseconds: the clock the XDP program compares last_ns with.
+uint64_t monotonic_now_ns();
+inline constexpr uint64_t kDefaultHeartbeatTimeoutNs = 1'000'000'000;
+
+Result<xt_heartbeat> read_heartbeat(const GatewayMaps& maps);
+Status write_heartbeat(const GatewayMaps& maps, const xt_heartbeat& beat);
+// last_ns = 0: the program stops steering at once (fail-open) without waiting for the timeout.
+Status clear_heartbeat(const GatewayMaps& maps);
+// Whether the program would steer to a controller with this heartbeat at `now_ns`.
+bool heartbeat_fresh(const xt_heartbeat& beat, uint64_t now_ns);
+
+// ---- bypass ----------------------------------------------------------------------------------
+// Marks a flow as no longer inspected: the program bridges its segments in the kernel.
+Status add_bypass(const GatewayMaps& maps, const xt_flow_key& flow, uint64_t now_ns);
+Status delete_bypass(const GatewayMaps& maps, const xt_flow_key& flow);
+struct BypassEntry {
+    xt_flow_key flow{};
+    xt_bypass value{};
+};
+Result<std::vector<BypassEntry>> list_bypass(const GatewayMaps& maps);
+// Deletes entries whose since_ns is older than `cutoff_ns` (the program never learns when a
+// bypassed connection ends: the controller ages the entries out). Returns how many went.
+Result<std::size_t> expire_bypass(const GatewayMaps& maps, uint64_t cutoff_ns);
+
+}  // namespace xt
