@@ -1,6 +1,7 @@
-#include <fmt/format.h>
-
+// The plumbing every verb shares (cli.hpp).
 #include "cli.hpp"
+
+#include <fmt/format.h>
 
 namespace xt::cli {
 
@@ -28,11 +29,6 @@ ParsedArgs parse_args(const Args& args, const po::options_description& options, 
     if (parsed.vm.count("positional"))
         parsed.positionals = parsed.vm["positional"].as<std::vector<std::string>>();
     return parsed;
-}
-
-void add_iface_option(po::options_description& options) {
-    options.add_options()("iface,i", po::value<std::string>(),
-                          "interface to work on (optional when exactly one is attached)");
 }
 
 void prepare_bpffs() {
