@@ -45,8 +45,7 @@ int list_command(const ParsedArgs& parsed) {
 }  // namespace
 
 int run_ban(const ParsedArgs& parsed) {
-    if (parsed.positionals.empty()) throw UsageError("ban needs add, del or list", "ban");
-    const std::string& action = parsed.positionals[0];
+    const std::string& action = action_of(parsed, "ban", "add, del or list");
     const std::vector<std::string> values(parsed.positionals.begin() + 1, parsed.positionals.end());
     if (action == "list") return list_command(parsed);
     if (action == "add") {

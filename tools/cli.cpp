@@ -31,6 +31,12 @@ ParsedArgs parse_args(const Args& args, const po::options_description& options, 
     return parsed;
 }
 
+const std::string& action_of(const ParsedArgs& parsed, std::string_view verb, std::string_view expected) {
+    if (parsed.positionals.empty())
+        throw UsageError(fmt::format("{} needs {}", verb, expected), std::string(verb));
+    return parsed.positionals[0];
+}
+
 void prepare_bpffs() {
     const auto state = unwrap(ensure_bpffs());
     if (const auto warning = state.warning(); !warning.empty())

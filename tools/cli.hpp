@@ -56,6 +56,10 @@ struct ParsedArgs {
 // Parses `args` against `options` (--help is added); positionals are collected in order.
 ParsedArgs parse_args(const Args& args, const po::options_description& options, std::string_view verb);
 
+// The first positional, naming the action of a verb with several ("ip list"); `expected` lists
+// them for the message when it is missing.
+const std::string& action_of(const ParsedArgs& parsed, std::string_view verb, std::string_view expected);
+
 // The maps of the interface a rule command works on. Mutating commands hold the pin-root lock for
 // their whole read-modify-write.
 struct MapSession {

@@ -99,8 +99,7 @@ int edit_command(const ParsedArgs& parsed) {
 }  // namespace
 
 int run_ip(const ParsedArgs& parsed) {
-    if (parsed.positionals.empty()) throw UsageError("ip needs deny, allow, list or policy", "ip");
-    const std::string& what = parsed.positionals[0];
+    const std::string& what = action_of(parsed, "ip", "deny, allow, list or policy");
     if (what == "list") return list_command(parsed);
     if (what == "policy") return policy_command(parsed);
     return edit_command(parsed);

@@ -48,27 +48,36 @@ int show_command(const ParsedArgs& parsed) {
     return 0;
 }
 
+void refuse(const ParsedArgs& parsed, const std::string& what, std::initializer_list<const char*> names) {
+    for (const char* name : names)
+        if (parsed.vm.count(name))
+            throw UsageError(fmt::format("--{} does not apply to 'limit {}'", name, what), "limit");
+}
+
+void require(const ParsedArgs& parsed, const std::string& what, std::initializer_list<const char*> names) {
+    for (const char* name : names)
+        if (!parsed.vm.count(name)) throw UsageError(fmt::format("limit {} needs --{} N", what, name), "limit");
+}
+
+// 'limit off' and 'limit clock' take one word (`expected` names the choices) and no option but --iface.
+const std::string& word_argument(const ParsedArgs& parsed, const std::string& what, std::string_view expected) {
+    if (parsed.positionals.size() != 2)
+        throw UsageError(fmt::format("limit {} needs {}", what, expected), "limit");
+    refuse(parsed, what, {"rate", "every", "burst", "per", "prefix-v4", "prefix-v6", "global-rate",
+                          "global-burst", "json"});
+    return parsed.positionals[1];
+}
+
 }  // namespace
 
 int run_limit(const ParsedArgs& parsed) {
-    if (parsed.positionals.empty()) throw UsageError("limit needs spike, syn, off, clock or show", "limit");
-    const std::string& what = parsed.positionals[0];
+    const std::string& what = action_of(parsed, "limit", "spike, syn, off, clock or show");
     if (what == "show") return show_command(parsed);
 
-    auto refuse = [&](std::initializer_list<const char*> names) {
-        for (const char* name : names)
-            if (parsed.vm.count(name))
-                throw UsageError(fmt::format("--{} does not apply to 'limit {}'", name, what), "limit");
-    };
-    auto require = [&](std::initializer_list<const char*> names) {
-        for (const char* name : names)
-            if (!parsed.vm.count(name))
-                throw UsageError(fmt::format("limit {} needs --{} N", what, name), "limit");
-    };
     if (what == "spike") {
         if (parsed.positionals.size() != 1) throw UsageError("limit spike takes only options", "limit");
-        require({"rate", "burst"});
-        refuse({"global-rate", "global-burst", "json"});
+        require(parsed, what, {"rate", "burst"});
+        refuse(parsed, what, {"global-rate", "global-burst", "json"});
         const auto settings = unwrap(validate_spike({parsed.value("rate"), parsed.value("every"),
                                                      parsed.value("burst"), parsed.value("per"),
                                                      parsed.value("prefix-v4"),
@@ -85,8 +94,8 @@ int run_limit(const ParsedArgs& parsed) {
     }
     if (what == "syn") {
         if (parsed.positionals.size() != 1) throw UsageError("limit syn takes only options", "limit");
-        require({"rate", "burst"});
-        refuse({"per", "prefix-v4", "prefix-v6", "json"});
+        require(parsed, what, {"rate", "burst"});
+        refuse(parsed, what, {"per", "prefix-v4", "prefix-v6", "json"});
         const auto settings = unwrap(validate_syn({parsed.value("rate"), parsed.value("burst"),
                                                    parsed.value("every"), parsed.value("global-rate"),
                                                    parsed.value("global-burst")}));
@@ -99,10 +108,7 @@ int run_limit(const ParsedArgs& parsed) {
         return 0;
     }
     if (what == "off") {
-        if (parsed.positionals.size() != 2) throw UsageError("limit off needs 'spike' or 'syn'", "limit");
-        refuse({"rate", "every", "burst", "per", "prefix-v4", "prefix-v6", "global-rate",
-                "global-burst", "json"});
-        const LimitStage stage = unwrap(parse_limit_stage(parsed.positionals[1]));
+        const LimitStage stage = unwrap(parse_limit_stage(word_argument(parsed, what, "'spike' or 'syn'")));
         auto session = open_maps(parsed, /*mutating=*/true);
         auto config = unwrap(read_config(session.maps));
         apply_limit_off(config, stage);
@@ -112,11 +118,7 @@ int run_limit(const ParsedArgs& parsed) {
         return 0;
     }
     if (what == "clock") {
-        if (parsed.positionals.size() != 2)
-            throw UsageError("limit clock needs 'exact' or 'coarse'", "limit");
-        refuse({"rate", "every", "burst", "per", "prefix-v4", "prefix-v6", "global-rate",
-                "global-burst", "json"});
-        const ClockMode mode = unwrap(parse_clock_mode(parsed.positionals[1]));
+        const ClockMode mode = unwrap(parse_clock_mode(word_argument(parsed, what, "'exact' or 'coarse'")));
         auto session = open_maps(parsed, /*mutating=*/true);
         auto config = unwrap(read_config(session.maps));
         apply_clock_mode(config, mode);
