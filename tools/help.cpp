@@ -171,7 +171,8 @@ std::string render_verb_help(const Program& program, const Verb& verb) {
         out += usage_form((out.empty() ? "usage: " : "       ") + prefix, form);
     out += '\n' + text_block(verb.description, 0) + '\n' + options_text(verb) + "\nexamples:\n";
     for (const auto example : verb.examples) out += fmt::format("  {}\n", example);
-    return out;
+    return out + fmt::format("\n'{} --help' lists the conventions every verb follows and the exit status.\n",
+                             program.name);
 }
 
 std::string render_markdown(const Program& program) {

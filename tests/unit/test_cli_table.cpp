@@ -101,7 +101,9 @@ TEST(CliTable, TextsFitOneHundredColumns) {
             const size_t end = std::min(text.find('\n', start), text.size());
             const auto line = text.substr(start, end - start);
             if (line.starts_with("```")) fenced = !fenced;
-            if (!fenced) EXPECT_LE(columns(line), 100u) << where << ": " << line;
+            if (!fenced) {
+                EXPECT_LE(columns(line), 100u) << where << ": " << line;
+            }
             start = end + 1;
         }
     };
