@@ -90,9 +90,7 @@ int run_detach(const ParsedArgs& parsed) {
 }
 
 int run_status(const ParsedArgs& parsed) {
-    if (!parsed.positionals.empty())
-        throw UsageError(fmt::format("status takes no arguments, got {}",
-                                     fmt::join(parsed.positionals, " ")), "status");
+    expect_no_arguments(parsed, "status");
     unwrap(check_privileges());
     prepare_bpffs();
     const auto multiprog = probe_multiprog();

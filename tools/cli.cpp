@@ -2,6 +2,7 @@
 #include "cli.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace xt::cli {
 
@@ -35,6 +36,12 @@ const std::string& action_of(const ParsedArgs& parsed, std::string_view verb, st
     if (parsed.positionals.empty())
         throw UsageError(fmt::format("{} needs {}", verb, expected), std::string(verb));
     return parsed.positionals[0];
+}
+
+void expect_no_arguments(const ParsedArgs& parsed, std::string_view verb) {
+    if (!parsed.positionals.empty())
+        throw UsageError(fmt::format("{} takes no arguments, got {}", verb, fmt::join(parsed.positionals, " ")),
+                         std::string(verb));
 }
 
 void prepare_bpffs() {

@@ -60,6 +60,9 @@ ParsedArgs parse_args(const Args& args, const po::options_description& options, 
 // them for the message when it is missing.
 const std::string& action_of(const ParsedArgs& parsed, std::string_view verb, std::string_view expected);
 
+// For verbs that take options only: refuses positionals, naming them.
+void expect_no_arguments(const ParsedArgs& parsed, std::string_view verb);
+
 // The maps of the interface a rule command works on. Mutating commands hold the pin-root lock for
 // their whole read-modify-write.
 struct MapSession {

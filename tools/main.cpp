@@ -43,7 +43,8 @@ int main(int argc, char** argv) {
         return 0;
     }
     try {
-        if (name == "--help" || name == "-h" || name == "help") return run_help(args);
+        if (name == "--help" || name == "-h") return run_help({});
+        if (name == "help") return run_help(args);
         const auto* verb = xt::cli::find_verb(name);
         if (!verb) throw xt::cli::UsageError(fmt::format("unknown verb '{}'", name), "");
         const auto parsed = xt::cli::parse_args(args, xt::cli::boost_options(*verb), verb->name);

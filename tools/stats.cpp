@@ -36,9 +36,7 @@ void print_stats_text(const std::string& iface, const xt_stats& now, const xt_st
 }  // namespace
 
 int run_stats(const ParsedArgs& parsed) {
-    if (!parsed.positionals.empty())
-        throw UsageError(fmt::format("stats takes no arguments, got {}", fmt::join(parsed.positionals, " ")),
-                         "stats");
+    expect_no_arguments(parsed, "stats");
     std::optional<uint64_t> watch;
     if (auto w = parsed.value("watch")) watch = unwrap(validate_watch_seconds(*w));
     const bool json = parsed.flag("json");
@@ -69,9 +67,7 @@ int run_stats(const ParsedArgs& parsed) {
 }
 
 int run_top(const ParsedArgs& parsed) {
-    if (!parsed.positionals.empty())
-        throw UsageError(fmt::format("top takes no arguments, got {}", fmt::join(parsed.positionals, " ")),
-                         "top");
+    expect_no_arguments(parsed, "top");
     const size_t count = unwrap(validate_top_count(parsed.value("-n").value_or("10")));
     auto session = open_maps(parsed, /*mutating=*/false);
     const auto top = unwrap(read_top_drops(session.maps, count));
