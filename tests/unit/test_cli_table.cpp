@@ -1,6 +1,7 @@
 // The CLI's verb table (tools/verbs.cpp) and the help generated from it: usage lines and options
 // agree, every form and example reaches the top-level usage, each verb's --help and the Markdown
 // reference, and the options parse as declared. README's copy is checked by unit.cli_reference.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <regex>
