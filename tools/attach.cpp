@@ -5,64 +5,10 @@
 #include <string>
 #include <vector>
 
-#include "cli.hpp"
+#include "verbs.hpp"
 
 namespace xt::cli {
 namespace {
-
-constexpr const char* kAttachHelp = R"(usage: xdp-throttle attach IFACE [--mode native|skb]
-       xdp-throttle attach A --peer B [--mode native|skb] [--http-port N]...
-
-Loads the XDP program and attaches it to IFACE through libxdp. Its maps are pinned under
-<bpffs>/xdp-throttle/IFACE; when they exist already (an earlier attach), they are reused, so
-rules, bans, limits and counters survive detach + attach. A new interface starts with the deny
-policy, top-drop tracking on and every limit off.
-
-With --peer, gateway mode: A (client side) and B (server side) become a transparent bridge.
-Frames pass unchanged both ways, forwarded in the kernel; the IP rules, bans and limits are
-enforced on what arrives on A. TCP segments to the HTTP ports go to the controller
-(xdp-throttled) while it runs; without it everything is bridged in the kernel. The state is
-pinned under A's directory; 'detach A' detaches both ports, rule commands use --iface A.
-
-  --mode native   driver mode (default): fastest, needs driver support (veth, most NICs); a
-                  gateway between veths bridges only if the veths' far ends have GRO on or an
-                  XDP program of their own (a veth drops redirected frames otherwise)
-  --mode skb      generic mode: works on any interface (a gateway too), slower
-  --peer B        gateway mode with B as the server side
-  --http-port N   an HTTP port of the backends (repeatable, at most 8; default 80)
-
-On kernels without freplace support (see 'xdp-throttle status') only one XDP program can hold an
-interface; attaching where another program is loaded fails and names that program.
-
-examples:
-  xdp-throttle attach eth0
-  xdp-throttle attach veth0 --mode skb
-  xdp-throttle attach eth0 --peer eth1 --http-port 80 --http-port 8080
-)";
-
-constexpr const char* kDetachHelp = R"(usage: xdp-throttle detach IFACE [--purge]
-
-Detaches xdp-throttle from IFACE. Rules, bans, limits and counters stay pinned and come back with
-the next attach, unless --purge, which deletes them (also when the program is not attached).
-For a gateway bridge, detaching its client side A detaches the server side B too; B alone is
-refused.
-
-examples:
-  xdp-throttle detach eth0
-  xdp-throttle detach eth0 --purge
-)";
-
-constexpr const char* kStatusHelp = R"(usage: xdp-throttle status [--json]
-
-Lists every interface with xdp-throttle state or with the program attached: mode, program id, pin
-directory; and whether this kernel lets several XDP programs share an interface (libxdp's
-dispatcher needs freplace programs). A gateway bridge shows as "gateway A <-> B" (JSON:
-gateway_peer, gateway_side "client" or "server").
-
-examples:
-  xdp-throttle status
-  xdp-throttle status --json | jq '.interfaces[] | select(.attached)'
-)";
 
 std::string single_iface(const ParsedArgs& parsed, std::string_view verb) {
     if (parsed.positionals.size() != 1)
@@ -95,17 +41,7 @@ std::vector<uint16_t> http_ports_of(const ParsedArgs& parsed) {
     return ports;
 }
 
-int run_attach(const Args& args) {
-    po::options_description options("attach options");
-    options.add_options()("mode", po::value<std::string>(), "native (default) or skb")(
-        "peer", po::value<std::string>(), "gateway mode: the server-side interface")(
-        "http-port", po::value<std::vector<std::string>>()->composing(),
-        "gateway mode: an HTTP port (repeatable)");
-    const auto parsed = parse_args(args, options, "attach");
-    if (parsed.help) {
-        fmt::print("{}", kAttachHelp);
-        return 0;
-    }
+int run_attach(const ParsedArgs& parsed) {
     const std::string iface = single_iface(parsed, "attach");
     const AttachMode mode = unwrap(parse_attach_mode(parsed.value("mode").value_or("native")));
     const auto peer = parsed.value("peer");
@@ -131,14 +67,7 @@ int run_attach(const Args& args) {
     return 0;
 }
 
-int run_detach(const Args& args) {
-    po::options_description options("detach options");
-    options.add_options()("purge", "also delete the interface's rules, bans, limits and counters");
-    const auto parsed = parse_args(args, options, "detach");
-    if (parsed.help) {
-        fmt::print("{}", kDetachHelp);
-        return 0;
-    }
+int run_detach(const ParsedArgs& parsed) {
     const std::string iface = single_iface(parsed, "detach");
     const bool purge = parsed.flag("purge");
     unwrap(check_privileges());
@@ -160,17 +89,8 @@ int run_detach(const Args& args) {
     return 0;
 }
 
-int run_status(const Args& args) {
-    po::options_description options("status options");
-    options.add_options()("json", "print JSON");
-    const auto parsed = parse_args(args, options, "status");
-    if (parsed.help) {
-        fmt::print("{}", kStatusHelp);
-        return 0;
-    }
-    if (!parsed.positionals.empty())
-        throw UsageError(fmt::format("status takes no arguments, got {}",
-                                     fmt::join(parsed.positionals, " ")), "status");
+int run_status(const ParsedArgs& parsed) {
+    expect_no_arguments(parsed, "status");
     unwrap(check_privileges());
     prepare_bpffs();
     const auto multiprog = probe_multiprog();

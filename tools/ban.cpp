@@ -1,27 +1,12 @@
 // ban add, ban del, ban list.
 #include <fmt/format.h>
 
-#include "cli.hpp"
+#include "verbs.hpp"
 #include "input/validation.hpp"
 #include "input/duration.hpp"
 
 namespace xt::cli {
 namespace {
-
-constexpr const char* kBanHelp = R"(usage: xdp-throttle ban add IP... --for DURATION [--reason TEXT] [--iface IFACE]
-       xdp-throttle ban del IP... [--iface IFACE]
-       xdp-throttle ban list [--json] [--iface IFACE]
-
-The ban box drops every packet from a source address until its deadline (addresses, not
-prefixes: use 'ip deny' for ranges). Banning an address again replaces its deadline and reason.
-Expired bans stop matching at once and are removed by the next ban add/del.
-DURATION is KrakenD's: 250ms, 10s, 5m, 1h, 1m30s. TEXT is at most 32 bytes.
-
-examples:
-  xdp-throttle ban add 198.51.100.7 2001:db8::66 --for 10m --reason "credential stuffing"
-  xdp-throttle ban del 198.51.100.7
-  xdp-throttle ban list --json
-)";
 
 uint64_t expires_in_ns(const BanEntry& entry, uint64_t now) {
     return entry.ban.deadline_ns > now ? entry.ban.deadline_ns - now : 0;
@@ -59,19 +44,8 @@ int list_command(const ParsedArgs& parsed) {
 
 }  // namespace
 
-int run_ban(const Args& args) {
-    po::options_description options("ban options");
-    add_iface_option(options);
-    options.add_options()("for", po::value<std::string>(), "ban duration (ban add)")(
-        "reason", po::value<std::string>(), "why, shown in ban list (ban add)")("json",
-                                                                               "print JSON (ban list)");
-    const auto parsed = parse_args(args, options, "ban");
-    if (parsed.help) {
-        fmt::print("{}", kBanHelp);
-        return 0;
-    }
-    if (parsed.positionals.empty()) throw UsageError("ban needs add, del or list", "ban");
-    const std::string& action = parsed.positionals[0];
+int run_ban(const ParsedArgs& parsed) {
+    const std::string& action = action_of(parsed, "ban", "add, del or list");
     const std::vector<std::string> values(parsed.positionals.begin() + 1, parsed.positionals.end());
     if (action == "list") return list_command(parsed);
     if (action == "add") {

@@ -1,25 +1,11 @@
 // check-config FILE: validates a KrakenD-shaped config without touching anything.
 #include <fmt/format.h>
 
-#include "cli.hpp"
+#include "verbs.hpp"
 #include "config/load_config.hpp"
 
 namespace xt::cli {
 namespace {
-
-constexpr const char* kCheckConfigHelp = R"(usage: xdp-throttle check-config FILE [--json]
-
-Validates a gateway config (KrakenD's krakend.json structure plus this project's own
-"xdp-throttle" namespace in the root extra_config) and changes nothing: no map is opened, no rule
-applied. Every problem is reported with its JSON path and what was expected, all in one run.
-Namespaces that xdp-throttle does not enforce are listed once each, with where they first appear.
-
-exit status: 0 valid, 1 invalid (or unreadable), 2 wrong command line.
-
-examples:
-  xdp-throttle check-config /etc/krakend/krakend.json
-  xdp-throttle check-config examples/xdp-throttle.json --json | jq .problems
-)";
 
 nlohmann::json report_json(const std::string& path, const config::CheckReport& report) {
     nlohmann::json ignored = nlohmann::json::array();
@@ -51,14 +37,7 @@ void print_report_text(const std::string& path, const config::CheckReport& repor
 
 }  // namespace
 
-int run_check_config(const Args& args) {
-    po::options_description options("check-config options");
-    options.add_options()("json", "print the report as JSON on stdout");
-    const auto parsed = parse_args(args, options, "check-config");
-    if (parsed.help) {
-        fmt::print("{}", kCheckConfigHelp);
-        return 0;
-    }
+int run_check_config(const ParsedArgs& parsed) {
     if (parsed.positionals.size() != 1)
         throw UsageError("check-config takes exactly one FILE", "check-config");
     const std::string& path = parsed.positionals[0];

@@ -56,8 +56,12 @@ struct ParsedArgs {
 // Parses `args` against `options` (--help is added); positionals are collected in order.
 ParsedArgs parse_args(const Args& args, const po::options_description& options, std::string_view verb);
 
-// Adds --iface IFACE to `options`.
-void add_iface_option(po::options_description& options);
+// The first positional, naming the action of a verb with several ("ip list"); `expected` lists
+// them for the message when it is missing.
+const std::string& action_of(const ParsedArgs& parsed, std::string_view verb, std::string_view expected);
+
+// For verbs that take options only: refuses positionals, naming them.
+void expect_no_arguments(const ParsedArgs& parsed, std::string_view verb);
 
 // The maps of the interface a rule command works on. Mutating commands hold the pin-root lock for
 // their whole read-modify-write.
@@ -71,16 +75,5 @@ MapSession open_maps(const ParsedArgs& parsed, bool mutating);
 void prepare_bpffs();
 
 void print_json(const nlohmann::json& value, bool one_line = false);
-
-// Verbs (one file per group).
-int run_attach(const Args& args);
-int run_detach(const Args& args);
-int run_status(const Args& args);
-int run_ip(const Args& args);
-int run_ban(const Args& args);
-int run_limit(const Args& args);
-int run_stats(const Args& args);
-int run_top(const Args& args);
-int run_check_config(const Args& args);
 
 }  // namespace xt::cli

@@ -1,33 +1,12 @@
 // ip (deny|allow) (add|del|load), ip list, ip policy.
 #include <fmt/format.h>
 
-#include "cli.hpp"
+#include "verbs.hpp"
 #include "input/validation.hpp"
 #include "input/rule_file.hpp"
 
 namespace xt::cli {
 namespace {
-
-constexpr const char* kIpHelp = R"(usage: xdp-throttle ip (deny|allow) (add|del) CIDR... [--iface IFACE]
-       xdp-throttle ip (deny|allow) load FILE|- [--iface IFACE]
-       xdp-throttle ip list [--json] [--iface IFACE]
-       xdp-throttle ip policy (deny|allow) [--iface IFACE]
-
-IP filter by source address, IPv4 and IPv6, longest prefix match. A bare address is a /32 or /128;
-a CIDR with host bits set is refused (10.0.0.1/8 -> did you mean 10.0.0.0/8?).
-  policy deny  (default) sources in the deny list are dropped, everything else continues
-  policy allow only sources in the allow list continue; the deny list still applies to them
-'load' reads one CIDR a line ('#' starts a comment; '-' is standard input) and adds them all, or
-none if any line is bad. Every command validates all its values before changing anything.
-
-examples:
-  xdp-throttle ip deny add 203.0.113.0/24 198.51.100.7 2001:db8:bad::/48
-  xdp-throttle ip deny del 198.51.100.7
-  xdp-throttle ip deny load /etc/blocklist.txt
-  curl -s https://example.net/drop.txt | xdp-throttle ip deny load -
-  xdp-throttle ip allow add 10.0.0.0/8 && xdp-throttle ip policy allow
-  xdp-throttle ip list --json
-)";
 
 RuleList parse_list(const std::string& word) {
     if (word == "deny") return RuleList::deny;
@@ -119,17 +98,8 @@ int edit_command(const ParsedArgs& parsed) {
 
 }  // namespace
 
-int run_ip(const Args& args) {
-    po::options_description options("ip options");
-    add_iface_option(options);
-    options.add_options()("json", "print JSON (ip list)");
-    const auto parsed = parse_args(args, options, "ip");
-    if (parsed.help) {
-        fmt::print("{}", kIpHelp);
-        return 0;
-    }
-    if (parsed.positionals.empty()) throw UsageError("ip needs deny, allow, list or policy", "ip");
-    const std::string& what = parsed.positionals[0];
+int run_ip(const ParsedArgs& parsed) {
+    const std::string& what = action_of(parsed, "ip", "deny, allow, list or policy");
     if (what == "list") return list_command(parsed);
     if (what == "policy") return policy_command(parsed);
     return edit_command(parsed);

@@ -1,45 +1,13 @@
 // limit spike, limit syn, limit off, limit clock, limit show.
 #include <fmt/format.h>
 
-#include "cli.hpp"
+#include "verbs.hpp"
 #include "input/validation.hpp"
 #include "input/duration.hpp"
 #include "common/rate.hpp"
 
 namespace xt::cli {
 namespace {
-
-constexpr const char* kLimitHelp = R"(usage: xdp-throttle limit spike --rate N [--every DURATION] --burst N [--per address|prefix]
-                                [--prefix-v4 N] [--prefix-v6 N] [--iface IFACE]
-       xdp-throttle limit syn --rate N --burst N [--every DURATION]
-                              [--global-rate N --global-burst N] [--iface IFACE]
-       xdp-throttle limit off (spike|syn) [--iface IFACE]
-       xdp-throttle limit clock (exact|coarse) [--iface IFACE]
-       xdp-throttle limit show [--json] [--iface IFACE]
-
-Token buckets: N tokens per DURATION (default 1s), holding at most --burst, starting full. In any
-window of length t a source gets at most burst + rate*t/every packets through.
-  spike  every packet of a source (spike arrest); --per prefix shares one bucket per /24 (IPv4)
-         and /64 (IPv6) unless --prefix-v4/--prefix-v6 say otherwise
-  syn    TCP SYNs (no ACK) per source; --global-rate/--global-burst add one bucket for all SYNs
-         together, which holds a flood from random spoofed sources. Without them the global
-         bucket is off: the command sets the whole SYN stage.
-  clock  the clock the buckets and ban deadlines read. exact (the default): CLOCK_MONOTONIC, the
-         bound above holds exactly. coarse: CLOCK_MONOTONIC_COARSE, about 15 ns cheaper a packet
-         that needs the time, but up to one kernel tick (1/HZ, 4 ms at HZ=250) behind: in a window
-         t a bucket may admit up to rate*tick/every more than burst + rate*t/every (at 100/s and
-         HZ=250: 0.4 of a packet), and a ban may last up to one tick longer. Limits and rules are
-         kept; only the clock changes.
-'limit off syn' turns off both SYN buckets.
-
-examples:
-  xdp-throttle limit spike --rate 100 --burst 200
-  xdp-throttle limit spike --rate 1000 --every 1m --burst 50 --per prefix --prefix-v4 24
-  xdp-throttle limit syn --rate 20 --burst 40 --global-rate 5000 --global-burst 10000
-  xdp-throttle limit off spike
-  xdp-throttle limit clock coarse
-  xdp-throttle limit show --json
-)";
 
 nlohmann::json rate_json(const xt_rate& r) {
     if (!rate_enabled(r)) return nullptr;
@@ -80,43 +48,36 @@ int show_command(const ParsedArgs& parsed) {
     return 0;
 }
 
+void refuse(const ParsedArgs& parsed, const std::string& what, std::initializer_list<const char*> names) {
+    for (const char* name : names)
+        if (parsed.vm.count(name))
+            throw UsageError(fmt::format("--{} does not apply to 'limit {}'", name, what), "limit");
+}
+
+void require(const ParsedArgs& parsed, const std::string& what, std::initializer_list<const char*> names) {
+    for (const char* name : names)
+        if (!parsed.vm.count(name)) throw UsageError(fmt::format("limit {} needs --{} N", what, name), "limit");
+}
+
+// 'limit off' and 'limit clock' take one word (`expected` names the choices) and no option but --iface.
+const std::string& word_argument(const ParsedArgs& parsed, const std::string& what, std::string_view expected) {
+    if (parsed.positionals.size() != 2)
+        throw UsageError(fmt::format("limit {} needs {}", what, expected), "limit");
+    refuse(parsed, what, {"rate", "every", "burst", "per", "prefix-v4", "prefix-v6", "global-rate",
+                          "global-burst", "json"});
+    return parsed.positionals[1];
+}
+
 }  // namespace
 
-int run_limit(const Args& args) {
-    po::options_description options("limit options");
-    add_iface_option(options);
-    options.add_options()("rate", po::value<std::string>(), "tokens per period")(
-        "every", po::value<std::string>(), "the period (default 1s)")(
-        "burst", po::value<std::string>(), "bucket capacity")(
-        "per", po::value<std::string>(), "spike: address (default) or prefix")(
-        "prefix-v4", po::value<std::string>(), "spike --per prefix: IPv4 prefix length")(
-        "prefix-v6", po::value<std::string>(), "spike --per prefix: IPv6 prefix length")(
-        "global-rate", po::value<std::string>(), "syn: SYNs per period, all sources together")(
-        "global-burst", po::value<std::string>(), "syn: global bucket capacity")(
-        "json", "print JSON (limit show)");
-    const auto parsed = parse_args(args, options, "limit");
-    if (parsed.help) {
-        fmt::print("{}", kLimitHelp);
-        return 0;
-    }
-    if (parsed.positionals.empty()) throw UsageError("limit needs spike, syn, off, clock or show", "limit");
-    const std::string& what = parsed.positionals[0];
+int run_limit(const ParsedArgs& parsed) {
+    const std::string& what = action_of(parsed, "limit", "spike, syn, off, clock or show");
     if (what == "show") return show_command(parsed);
 
-    auto refuse = [&](std::initializer_list<const char*> names) {
-        for (const char* name : names)
-            if (parsed.vm.count(name))
-                throw UsageError(fmt::format("--{} does not apply to 'limit {}'", name, what), "limit");
-    };
-    auto require = [&](std::initializer_list<const char*> names) {
-        for (const char* name : names)
-            if (!parsed.vm.count(name))
-                throw UsageError(fmt::format("limit {} needs --{} N", what, name), "limit");
-    };
     if (what == "spike") {
         if (parsed.positionals.size() != 1) throw UsageError("limit spike takes only options", "limit");
-        require({"rate", "burst"});
-        refuse({"global-rate", "global-burst", "json"});
+        require(parsed, what, {"rate", "burst"});
+        refuse(parsed, what, {"global-rate", "global-burst", "json"});
         const auto settings = unwrap(validate_spike({parsed.value("rate"), parsed.value("every"),
                                                      parsed.value("burst"), parsed.value("per"),
                                                      parsed.value("prefix-v4"),
@@ -133,8 +94,8 @@ int run_limit(const Args& args) {
     }
     if (what == "syn") {
         if (parsed.positionals.size() != 1) throw UsageError("limit syn takes only options", "limit");
-        require({"rate", "burst"});
-        refuse({"per", "prefix-v4", "prefix-v6", "json"});
+        require(parsed, what, {"rate", "burst"});
+        refuse(parsed, what, {"per", "prefix-v4", "prefix-v6", "json"});
         const auto settings = unwrap(validate_syn({parsed.value("rate"), parsed.value("burst"),
                                                    parsed.value("every"), parsed.value("global-rate"),
                                                    parsed.value("global-burst")}));
@@ -147,10 +108,7 @@ int run_limit(const Args& args) {
         return 0;
     }
     if (what == "off") {
-        if (parsed.positionals.size() != 2) throw UsageError("limit off needs 'spike' or 'syn'", "limit");
-        refuse({"rate", "every", "burst", "per", "prefix-v4", "prefix-v6", "global-rate",
-                "global-burst", "json"});
-        const LimitStage stage = unwrap(parse_limit_stage(parsed.positionals[1]));
+        const LimitStage stage = unwrap(parse_limit_stage(word_argument(parsed, what, "'spike' or 'syn'")));
         auto session = open_maps(parsed, /*mutating=*/true);
         auto config = unwrap(read_config(session.maps));
         apply_limit_off(config, stage);
@@ -160,11 +118,7 @@ int run_limit(const Args& args) {
         return 0;
     }
     if (what == "clock") {
-        if (parsed.positionals.size() != 2)
-            throw UsageError("limit clock needs 'exact' or 'coarse'", "limit");
-        refuse({"rate", "every", "burst", "per", "prefix-v4", "prefix-v6", "global-rate",
-                "global-burst", "json"});
-        const ClockMode mode = unwrap(parse_clock_mode(parsed.positionals[1]));
+        const ClockMode mode = unwrap(parse_clock_mode(word_argument(parsed, what, "'exact' or 'coarse'")));
         auto session = open_maps(parsed, /*mutating=*/true);
         auto config = unwrap(read_config(session.maps));
         apply_clock_mode(config, mode);

@@ -4,37 +4,11 @@
 #include <chrono>
 #include <thread>
 
-#include "cli.hpp"
+#include "verbs.hpp"
 #include "input/validation.hpp"
 
 namespace xt::cli {
 namespace {
-
-constexpr const char* kStatsHelp = R"(usage: xdp-throttle stats [--json] [--watch SECONDS] [--iface IFACE]
-
-Packets and bytes seen by the XDP program, passed, and dropped by reason (malformed, ip_deny,
-not_allowed, banned, spike, syn_source, syn_global), summed over CPUs. On a gateway bridge (attach
-A --peer B) both ports count into A's counters, and two more say where passed frames went:
-redirected (bridged to the other port in the kernel) and to_controller (steered to the AF_XDP
-sockets of xdp-throttled). Counters survive detach and attach (not --purge). With --watch,
-prints every SECONDS until interrupted: as text with per-second rates, or as one JSON object per
-line.
-
-examples:
-  xdp-throttle stats
-  xdp-throttle stats --json | jq .counters.spike.packets
-  xdp-throttle stats --watch 1
-)";
-
-constexpr const char* kTopHelp = R"(usage: xdp-throttle top [-n N] [--json] [--iface IFACE]
-
-The sources dropped most (default 10, at most 4096), with the reason of their latest drops.
-Tracked in an LRU table: the quietest sources are forgotten first.
-
-examples:
-  xdp-throttle top
-  xdp-throttle top -n 3 --json
-)";
 
 nlohmann::json stats_json(const std::string& iface, const xt_stats& stats) {
     nlohmann::json counters = nlohmann::json::object();
@@ -61,19 +35,8 @@ void print_stats_text(const std::string& iface, const xt_stats& now, const xt_st
 
 }  // namespace
 
-int run_stats(const Args& args) {
-    po::options_description options("stats options");
-    add_iface_option(options);
-    options.add_options()("json", "print JSON")("watch", po::value<std::string>(),
-                                                "repeat every SECONDS");
-    const auto parsed = parse_args(args, options, "stats");
-    if (parsed.help) {
-        fmt::print("{}", kStatsHelp);
-        return 0;
-    }
-    if (!parsed.positionals.empty())
-        throw UsageError(fmt::format("stats takes no arguments, got {}", fmt::join(parsed.positionals, " ")),
-                         "stats");
+int run_stats(const ParsedArgs& parsed) {
+    expect_no_arguments(parsed, "stats");
     std::optional<uint64_t> watch;
     if (auto w = parsed.value("watch")) watch = unwrap(validate_watch_seconds(*w));
     const bool json = parsed.flag("json");
@@ -103,19 +66,8 @@ int run_stats(const Args& args) {
     }
 }
 
-int run_top(const Args& args) {
-    po::options_description options("top options");
-    add_iface_option(options);
-    options.add_options()(",n", po::value<std::string>(), "how many sources (default 10)")(
-        "json", "print JSON");
-    const auto parsed = parse_args(args, options, "top");
-    if (parsed.help) {
-        fmt::print("{}", kTopHelp);
-        return 0;
-    }
-    if (!parsed.positionals.empty())
-        throw UsageError(fmt::format("top takes no arguments, got {}", fmt::join(parsed.positionals, " ")),
-                         "top");
+int run_top(const ParsedArgs& parsed) {
+    expect_no_arguments(parsed, "top");
     const size_t count = unwrap(validate_top_count(parsed.value("-n").value_or("10")));
     auto session = open_maps(parsed, /*mutating=*/false);
     const auto top = unwrap(read_top_drops(session.maps, count));

@@ -96,7 +96,7 @@ int main(int argc, char** argv) {
             return 0;
         }
         if (vm.count("version")) {
-            fmt::print("xdp-throttled 0.1.0\n");
+            fmt::print("xdp-throttled {}\n", XT_VERSION);
             return 0;
         }
         if (!vm.count("config")) throw po::error("--config FILE is required");

@@ -1,6 +1,8 @@
-#include <fmt/format.h>
-
+// The plumbing every verb shares (cli.hpp).
 #include "cli.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace xt::cli {
 
@@ -30,9 +32,16 @@ ParsedArgs parse_args(const Args& args, const po::options_description& options, 
     return parsed;
 }
 
-void add_iface_option(po::options_description& options) {
-    options.add_options()("iface,i", po::value<std::string>(),
-                          "interface to work on (optional when exactly one is attached)");
+const std::string& action_of(const ParsedArgs& parsed, std::string_view verb, std::string_view expected) {
+    if (parsed.positionals.empty())
+        throw UsageError(fmt::format("{} needs {}", verb, expected), std::string(verb));
+    return parsed.positionals[0];
+}
+
+void expect_no_arguments(const ParsedArgs& parsed, std::string_view verb) {
+    if (!parsed.positionals.empty())
+        throw UsageError(fmt::format("{} takes no arguments, got {}", verb, fmt::join(parsed.positionals, " ")),
+                         std::string(verb));
 }
 
 void prepare_bpffs() {
