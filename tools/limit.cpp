@@ -122,9 +122,8 @@ int run_limit(const Args& args) {
                                                      parsed.value("prefix-v4"),
                                                      parsed.value("prefix-v6")}));
         auto session = open_maps(parsed, /*mutating=*/true);
-        auto config = unwrap(read_config(session.maps));
-        apply_spike(config, settings);
-        unwrap(write_config(session.maps, config));
+        const auto config =
+            unwrap(update_config(session.maps, [&](xt_config& c) { apply_spike(c, settings); }));
         fmt::print("{}: spike arrest {}{}\n", session.maps.iface, rate_text(config.spike),
                    settings.per_prefix ? fmt::format(", per prefix (/{} IPv4, /{} IPv6)",
                                                      config.spike_prefix_v4, config.spike_prefix_v6)
@@ -139,9 +138,8 @@ int run_limit(const Args& args) {
                                                    parsed.value("every"), parsed.value("global-rate"),
                                                    parsed.value("global-burst")}));
         auto session = open_maps(parsed, /*mutating=*/true);
-        auto config = unwrap(read_config(session.maps));
-        apply_syn(config, settings);
-        unwrap(write_config(session.maps, config));
+        const auto config =
+            unwrap(update_config(session.maps, [&](xt_config& c) { apply_syn(c, settings); }));
         fmt::print("{}: SYN limit {} per source; global {}\n", session.maps.iface,
                    rate_text(config.syn), rate_text(config.syn_global));
         return 0;
@@ -152,9 +150,7 @@ int run_limit(const Args& args) {
                 "global-burst", "json"});
         const LimitStage stage = unwrap(parse_limit_stage(parsed.positionals[1]));
         auto session = open_maps(parsed, /*mutating=*/true);
-        auto config = unwrap(read_config(session.maps));
-        apply_limit_off(config, stage);
-        unwrap(write_config(session.maps, config));
+        unwrap(update_config(session.maps, [&](xt_config& c) { apply_limit_off(c, stage); }));
         fmt::print("{}: {} off\n", session.maps.iface,
                    stage == LimitStage::spike ? "spike arrest" : "SYN limits (per source and global)");
         return 0;
@@ -166,9 +162,7 @@ int run_limit(const Args& args) {
                 "global-burst", "json"});
         const ClockMode mode = unwrap(parse_clock_mode(parsed.positionals[1]));
         auto session = open_maps(parsed, /*mutating=*/true);
-        auto config = unwrap(read_config(session.maps));
-        apply_clock_mode(config, mode);
-        unwrap(write_config(session.maps, config));
+        unwrap(update_config(session.maps, [&](xt_config& c) { apply_clock_mode(c, mode); }));
         fmt::print("{}: clock {}{}\n", session.maps.iface, clock_mode_name(mode),
                    mode == ClockMode::coarse
                        ? " (CLOCK_MONOTONIC_COARSE: buckets may admit up to rate * one tick more)"
