@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "cli.hpp"
+#include "input/bridge.hpp"
 #include "input/http_ports.hpp"
 
 namespace xt::cli {
@@ -94,7 +95,7 @@ int run_attach(const Args& args) {
     const auto peer = parsed.value("peer");
     if (!peer && parsed.vm.count("http-port"))
         throw UsageError("--http-port applies to gateway mode only (attach A --peer B)", "attach");
-    if (peer) unwrap(validate_ifname(*peer));
+    if (peer) unwrap(validate_bridge_ends(iface, *peer));
     const HttpPorts http_ports =
         parsed.vm.count("http-port")
             ? unwrap(parse_http_ports("--http-port", parsed.vm["http-port"].as<std::vector<std::string>>()))

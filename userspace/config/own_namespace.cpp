@@ -3,6 +3,7 @@
 
 #include "blocks.hpp"
 #include "common/rate.hpp"
+#include "input/bridge.hpp"
 #include "input/http_ports.hpp"
 
 namespace xt::config {
@@ -88,8 +89,9 @@ GatewaySettings parse_own_namespace(const json& block, const JsonPath& at, Probl
         else
             (key == std::string_view("iface") ? out.iface : out.peer) = *name;
     }
-    if (!out.iface.empty() && out.iface == out.peer)
-        problems.error(at / "peer", "expected an interface other than iface");
+    if (!out.iface.empty())
+        if (auto ok = validate_bridge_ends(out.iface, out.peer); !ok)
+            problems.error(at / "peer", ok.error().message);
 
     if (const json* list = fields.get("http_ports")) {
         if (!list->is_array()) {

@@ -6,7 +6,7 @@
 
 #include "config/load_config.hpp"
 #include "maps/config.hpp"
-#include "input/address.hpp"
+#include "input/bridge.hpp"
 
 namespace xt::controller {
 
@@ -29,12 +29,7 @@ Result<config::Config> load_daemon_config(const std::string& path, const Overrid
     if (gw.iface.empty())
         return failf(EINVAL, "{}: no client-side interface: set \"xdp-throttle\".iface in the file "
                              "or pass --iface", path);
-    XT_TRY(validate_ifname(gw.iface));
-    if (!gw.peer.empty()) {
-        XT_TRY(validate_ifname(gw.peer));
-        if (gw.peer == gw.iface)
-            return failf(EINVAL, "the peer ({}) must be another interface than the client side", gw.peer);
-    }
+    XT_TRY(validate_bridge_ends(gw.iface, gw.peer));
     return config;
 }
 

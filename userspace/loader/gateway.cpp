@@ -11,6 +11,7 @@
 
 #include "attach_internal.hpp"
 #include "input/address.hpp"
+#include "input/bridge.hpp"
 #include "library_log.hpp"
 #include "maps/config.hpp"
 #include "maps/gateway_maps.hpp"
@@ -65,9 +66,7 @@ Result<AttachResult> attach_gateway(std::string_view client_iface, std::string_v
                                     AttachMode mode, const HttpPorts& http_ports) {
     detail::install_library_log();
     detail::take_library_log();
-    if (client_iface == server_iface)
-        return failf(EINVAL, "--peer {}: the server side must be another interface than {}",
-                     server_iface, client_iface);
+    XT_TRY(validate_bridge_ends(client_iface, server_iface));
     const int client = XT_TRY(interface_index(client_iface));
     const int server = XT_TRY(interface_index(server_iface));
     XT_TRY(detail::check_hook_free(client_iface, client));

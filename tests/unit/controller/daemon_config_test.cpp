@@ -8,6 +8,7 @@
 #include <fstream>
 #include <string>
 
+#include "config/load_config.hpp"
 #include "controller/daemon_config.hpp"
 
 namespace {
@@ -88,6 +89,23 @@ TEST_F(DaemonConfigTest, PortsNotGivenAreAdoptedFromTheAttach) {
     ASSERT_TRUE(xt::HttpPorts::recorded(recorded));
     EXPECT_EQ(xt::HttpPorts::recorded(recorded)->values(), (std::vector<uint16_t>{81, 8080}));
     EXPECT_FALSE(xt::HttpPorts::recorded(xt_config{}));
+}
+
+// The same bridge rule as attach --peer and the config file: two valid, different interfaces.
+TEST_F(DaemonConfigTest, PeerMustBeAnotherValidInterface) {
+    xt::controller::Overrides o;
+    o.peer = "edge0";  // the file's iface
+    auto c = xt::controller::load_daemon_config(write("good.json", kGood), o);
+    ASSERT_FALSE(c);
+    EXPECT_EQ(c.error().message, "edge0: the server side of a bridge must be another interface than "
+                                 "its client side");
+    o.peer = "this-name-is-far-too-long-for-linux";
+    EXPECT_FALSE(xt::controller::load_daemon_config(write("good.json", kGood), o));
+    const auto file = xt::config::parse_config(
+        R"({"version": 3, "extra_config": {"xdp-throttle": {"iface": "a0", "peer": "a0"}}, "endpoints": []})");
+    ASSERT_FALSE(file);
+    EXPECT_NE(file.error().message.find(R"(["xdp-throttle"].peer: a0: the server side of a bridge)"),
+              std::string::npos) << file.error().message;
 }
 
 TEST_F(DaemonConfigTest, AtMostTheKernelsHttpPorts) {
