@@ -98,7 +98,8 @@ int run_attach(const Args& args) {
     if (peer) unwrap(validate_bridge_ends(iface, *peer));
     const HttpPorts http_ports =
         parsed.vm.count("http-port")
-            ? unwrap(parse_http_ports("--http-port", parsed.vm["http-port"].as<std::vector<std::string>>()))
+            ? unwrap(parse_http_ports("--http-port",
+                                      parsed.vm["http-port"].as<std::vector<std::string>>()))
             : HttpPorts{};
     unwrap(check_privileges());
     unwrap(interface_index(iface));

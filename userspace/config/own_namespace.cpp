@@ -99,15 +99,17 @@ GatewaySettings parse_own_namespace(const json& block, const JsonPath& at, Probl
                                                           "got {}", describe(*list)));
         } else {
             std::vector<PortValue> values;
-            for (const json& p : *list)
-                values.push_back({p.is_number_unsigned() ? std::optional(p.get<uint64_t>()) : std::nullopt,
-                                  describe(p)});
+            for (const json& p : *list) {
+                auto number = p.is_number_unsigned() ? std::optional(p.get<uint64_t>()) : std::nullopt;
+                values.push_back({number, describe(p)});
+            }
             auto ports = check_http_ports(values);
             if (ports)
                 out.http_ports = std::move(*ports);
             else
                 for (const auto& problem : ports.error())
-                    problems.error(problem.index ? (at / "http_ports")[*problem.index] : at / "http_ports",
+                    problems.error(problem.index ? (at / "http_ports")[*problem.index]
+                                                 : at / "http_ports",
                                    problem.message);
         }
     }

@@ -224,7 +224,7 @@ Status Controller::run(const std::atomic<bool>& stop) {
     s.log_line(fmt::format("serving {} (client side) <-> {} (server side): {} AF_XDP sockets, {} "
                            "endpoints, HTTP ports {}, heartbeat every {} ms (timeout {} ms)",
                            s.ports.client_iface, s.ports.server_iface, s.engine->socket_count(),
-                           s.config.endpoints.size(), fmt::join(s.config.gateway.http_ports.value_or(HttpPorts{}).values(), ","),
+                           s.config.endpoints.size(), fmt::join(s.config.gateway.http_ports->values(), ","),
                            s.options.heartbeat_interval_ns / 1'000'000,
                            s.options.heartbeat_timeout_ns / 1'000'000));
     while (!stop.load(std::memory_order_relaxed)) {

@@ -50,7 +50,7 @@ xt_config kernel_settings(const xt_config& base, const config::GatewaySettings& 
 }
 
 Status apply_kernel_settings(const InterfaceMaps& maps, const config::GatewaySettings& settings) {
-    XT_TRY(update_config(maps, [&](xt_config& config) { config = kernel_settings(config, settings); }));
+    XT_TRY(update_config(maps, [&](xt_config& c) { c = kernel_settings(c, settings); }));
     return {};
 }
 

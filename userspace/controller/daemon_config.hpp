@@ -29,7 +29,8 @@ Result<config::Config> load_daemon_config(const std::string& path, const Overrid
 
 // `base` with the config's settings for the XDP program: the L3/L4 limits of "xdp-throttle".l3
 // (the config is the source of truth: a limit absent from it is off) and the HTTP ports the
-// program steers to the controller. Gateway fields the attach recorded (flags, ifindexes) are kept.
+// program steers to the controller ({80} when not given). Gateway fields the attach recorded
+// (flags, ifindexes) are kept.
 xt_config kernel_settings(const xt_config& base, const config::GatewaySettings& settings);
 
 // kernel_settings() into the interface's pinned xt_config (update_config: under the pin-root lock

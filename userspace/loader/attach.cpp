@@ -203,9 +203,10 @@ Result<AttachResult> attach(std::string_view iface, AttachMode mode) {
     auto result = XT_TRY(detail::load_and_attach(iface, {&port, 1}, mode));
 
     // Host mode: a gateway setting left from an earlier `attach IFACE --peer PEER` must not send
-    // this interface's frames to a peer it no longer bridges to. A host-mode config is kept as it is.
+    // this interface's frames to a peer it no longer bridges to. A host-mode config is kept.
     const auto maps = XT_TRY(InterfaceMaps::open(iface));
-    if (!result.config_created && !(XT_TRY(read_config(maps)).flags & XT_CFG_GATEWAY)) return result;
+    if (!result.config_created && !(XT_TRY(read_config(maps)).flags & XT_CFG_GATEWAY))
+        return result;
     XT_TRY(update_config(maps, [&](xt_config& config) {
         if (result.config_created) config = default_config();
         detail::clear_gateway_settings(config);

@@ -145,7 +145,8 @@ Status migrate_trie_hosts(int trie, int table, int hash, uint32_t host_len,
             bpf_map_delete_elem(trie, &k);
             continue;
         }
-        const bool stored = addr != xt_addr{} && XT_TRY(host_table_insert(table, addr, in_trie.hits));
+        const bool stored =
+            addr != xt_addr{} && XT_TRY(host_table_insert(table, addr, in_trie.hits));
         if (!stored && bpf_map_update_elem(hash, &addr, &in_trie, BPF_NOEXIST) != 0) {
             if (errno == E2BIG || errno == ENOSPC) return {};  // hash full: the rest stay
             return failf(errno, "{}: cannot move host rule {} out of its trie: {}", maps.iface,
@@ -201,8 +202,10 @@ Status rebuild_rule_index(const InterfaceMaps& maps) {
         if (errno != ENOENT)
             return failf(errno, "{}: cannot list IPv4 rules: {}", maps.iface, std::strerror(errno));
     }
-    XT_TRY(write_slots(maps, maps.deny4_hosts_cover.get(), XT_NAME(XT_MAP_DENY4_HOSTS_COVER), hosts));
-    XT_TRY(write_slots(maps, maps.deny4_prefix_cover.get(), XT_NAME(XT_MAP_DENY4_PREFIX_COVER), prefixes));
+    XT_TRY(write_slots(maps, maps.deny4_hosts_cover.get(), XT_NAME(XT_MAP_DENY4_HOSTS_COVER),
+                       hosts));
+    XT_TRY(write_slots(maps, maps.deny4_prefix_cover.get(), XT_NAME(XT_MAP_DENY4_PREFIX_COVER),
+                       prefixes));
 
     // Every entry of the ban box counts, expired or not: the program lowers the count when it
     // reaps one, the library when it deletes one.

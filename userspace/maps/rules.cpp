@@ -175,10 +175,10 @@ Result<AddOutcome> add_rules(const InterfaceMaps& maps, RuleList list, std::span
     }
     std::vector<const Cidr*> added;
     AddOutcome outcome;
-    Status failure;
+    Status applied;  // the first failure, if any
     auto fail_with = [&](const Cidr& cidr, int err, std::string_view why) {
         const char* hint = err == ENOSPC || err == E2BIG ? " (the list is full)" : "";
-        failure = failf(err, "{}: cannot add to the {} list of {}: {}{}; nothing was applied",
+        applied = failf(err, "{}: cannot add to the {} list of {}: {}{}; nothing was applied",
                         format_cidr(cidr), rule_list_name(list), maps.iface, why, hint);
     };
     for (const Cidr& cidr : rules) {
@@ -217,7 +217,7 @@ Result<AddOutcome> add_rules(const InterfaceMaps& maps, RuleList list, std::span
         added.push_back(&cidr);
         ++outcome.added;
     }
-    if (!failure) {
+    if (!applied) {
         for (const Cidr* undo : added) {
             Deleted gone;
             (void)delete_rule(m, *undo, gone);
@@ -233,7 +233,7 @@ Result<AddOutcome> add_rules(const InterfaceMaps& maps, RuleList list, std::span
         XT_TRY(lower.apply(maps));
     }
     XT_TRY(detail::refresh_rule_index(maps));
-    if (!failure) return tl::unexpected(failure.error());  // `failure` holds an error
+    if (!applied) return tl::unexpected(applied.error());
     return outcome;
 }
 
@@ -247,7 +247,7 @@ Status delete_rules(const InterfaceMaps& maps, RuleList list, std::span<const Ci
                          format_cidr(cidr), rule_list_name(list), maps.iface);
     }
     detail::CoverDelta lower;
-    Status failure;
+    Status deleted;  // the first failure, if any
     for (const Cidr& cidr : rules) {
         Deleted gone;
         auto ok = delete_rule(m, cidr, gone);
@@ -255,7 +255,7 @@ Status delete_rules(const InterfaceMaps& maps, RuleList list, std::span<const Ci
         if (gone.hosts) lower.add(cidr, detail::RuleHome::hosts, -1);
         if (gone.trie) lower.add(cidr, detail::RuleHome::trie, -1);
         if (!ok) {
-            failure = failf(ok.error().code, "{}: cannot delete from the {} list of {}: {}",
+            deleted = failf(ok.error().code, "{}: cannot delete from the {} list of {}: {}",
                             format_cidr(cidr), rule_list_name(list), maps.iface, ok.error().message);
             break;
         }
@@ -263,7 +263,7 @@ Status delete_rules(const InterfaceMaps& maps, RuleList list, std::span<const Ci
     if (list == RuleList::deny)
         XT_TRY(lower.apply(maps));
     XT_TRY(detail::refresh_rule_index(maps));
-    return failure;
+    return deleted;
 }
 
 Result<std::vector<RuleEntry>> list_rules(const InterfaceMaps& maps, RuleList list) {
