@@ -6,7 +6,11 @@
 
 #include "abi.h"
 #include "bpf_support.hpp"
-#include "maps/maps.hpp"
+#include "maps/bans.hpp"
+#include "maps/config.hpp"
+#include "maps/counters.hpp"
+#include "maps/interface_maps.hpp"
+#include "maps/rules.hpp"
 #include "common/result.hpp"
 
 namespace xt::bench {

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "input/bridge.hpp"
+#include "input/http_ports.hpp"
 #include "verbs.hpp"
 
 namespace xt::cli {
@@ -23,32 +25,18 @@ std::string single_iface(const ParsedArgs& parsed, std::string_view verb) {
 
 }  // namespace
 
-std::vector<uint16_t> http_ports_of(const ParsedArgs& parsed) {
-    std::vector<uint16_t> ports;
-    if (!parsed.vm.count("http-port")) return ports;
-    for (const auto& text : parsed.vm["http-port"].as<std::vector<std::string>>()) {
-        unsigned long value = 0;
-        size_t used = 0;
-        try {
-            value = std::stoul(text, &used);
-        } catch (const std::exception&) {
-            used = 0;
-        }
-        if (used != text.size() || value == 0 || value > 65535)
-            throw CommandError(fmt::format("--http-port {}: expected a port number 1..65535", text));
-        ports.push_back(static_cast<uint16_t>(value));
-    }
-    return ports;
-}
-
 int run_attach(const ParsedArgs& parsed) {
     const std::string iface = single_iface(parsed, "attach");
     const AttachMode mode = unwrap(parse_attach_mode(parsed.value("mode").value_or("native")));
     const auto peer = parsed.value("peer");
     if (!peer && parsed.vm.count("http-port"))
         throw UsageError("--http-port applies to gateway mode only (attach A --peer B)", "attach");
-    if (peer) unwrap(validate_ifname(*peer));
-    const auto http_ports = http_ports_of(parsed);
+    if (peer) unwrap(validate_bridge_ends(iface, *peer));
+    const HttpPorts http_ports =
+        parsed.vm.count("http-port")
+            ? unwrap(parse_http_ports("--http-port",
+                                      parsed.vm["http-port"].as<std::vector<std::string>>()))
+            : HttpPorts{};
     unwrap(check_privileges());
     unwrap(interface_index(iface));
     if (peer) unwrap(interface_index(*peer));
@@ -60,7 +48,7 @@ int run_attach(const ParsedArgs& parsed) {
     if (peer)
         fmt::print("xdp-throttle gateway {} <-> {} attached ({} mode, program id {}, HTTP ports {}); "
                    "{}\n", iface, *peer, attach_mode_name(mode), result.prog_id,
-                   fmt::join(result.http_ports, ","), state);
+                   fmt::join(http_ports.values(), ","), state);
     else
         fmt::print("xdp-throttle attached to {} ({} mode, program id {}); {}\n", iface,
                    attach_mode_name(mode), result.prog_id, state);

@@ -11,8 +11,16 @@
 #include <boost/program_options.hpp>
 #include <nlohmann/json.hpp>
 
-#include "loader/loader.hpp"
-#include "maps/maps.hpp"
+#include "loader/attach.hpp"
+#include "loader/gateway.hpp"
+#include "loader/status.hpp"
+#include "loader/system.hpp"
+#include "maps/bans.hpp"
+#include "maps/config.hpp"
+#include "maps/counters.hpp"
+#include "maps/interface_maps.hpp"
+#include "maps/pin_root_lock.hpp"
+#include "maps/rules.hpp"
 #include "common/result.hpp"
 
 namespace xt::cli {

@@ -50,9 +50,7 @@ int policy_command(const ParsedArgs& parsed) {
     if (parsed.positionals.size() != 2) throw UsageError("ip policy needs 'deny' or 'allow'", "ip");
     const Policy policy = unwrap(parse_policy(parsed.positionals[1]));
     auto session = open_maps(parsed, /*mutating=*/true);
-    auto config = unwrap(read_config(session.maps));
-    apply_policy(config, policy);
-    unwrap(write_config(session.maps, config));
+    unwrap(update_config(session.maps, [&](xt_config& c) { apply_policy(c, policy); }));
     fmt::print("{}: policy {}{}\n", session.maps.iface, policy_name(policy),
                policy == Policy::allow ? " (only sources in the allow list pass)" : "");
     return 0;

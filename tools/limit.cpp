@@ -83,9 +83,8 @@ int run_limit(const ParsedArgs& parsed) {
                                                      parsed.value("prefix-v4"),
                                                      parsed.value("prefix-v6")}));
         auto session = open_maps(parsed, /*mutating=*/true);
-        auto config = unwrap(read_config(session.maps));
-        apply_spike(config, settings);
-        unwrap(write_config(session.maps, config));
+        const auto config =
+            unwrap(update_config(session.maps, [&](xt_config& c) { apply_spike(c, settings); }));
         fmt::print("{}: spike arrest {}{}\n", session.maps.iface, rate_text(config.spike),
                    settings.per_prefix ? fmt::format(", per prefix (/{} IPv4, /{} IPv6)",
                                                      config.spike_prefix_v4, config.spike_prefix_v6)
@@ -100,9 +99,8 @@ int run_limit(const ParsedArgs& parsed) {
                                                    parsed.value("every"), parsed.value("global-rate"),
                                                    parsed.value("global-burst")}));
         auto session = open_maps(parsed, /*mutating=*/true);
-        auto config = unwrap(read_config(session.maps));
-        apply_syn(config, settings);
-        unwrap(write_config(session.maps, config));
+        const auto config =
+            unwrap(update_config(session.maps, [&](xt_config& c) { apply_syn(c, settings); }));
         fmt::print("{}: SYN limit {} per source; global {}\n", session.maps.iface,
                    rate_text(config.syn), rate_text(config.syn_global));
         return 0;
@@ -110,9 +108,7 @@ int run_limit(const ParsedArgs& parsed) {
     if (what == "off") {
         const LimitStage stage = unwrap(parse_limit_stage(word_argument(parsed, what, "'spike' or 'syn'")));
         auto session = open_maps(parsed, /*mutating=*/true);
-        auto config = unwrap(read_config(session.maps));
-        apply_limit_off(config, stage);
-        unwrap(write_config(session.maps, config));
+        unwrap(update_config(session.maps, [&](xt_config& c) { apply_limit_off(c, stage); }));
         fmt::print("{}: {} off\n", session.maps.iface,
                    stage == LimitStage::spike ? "spike arrest" : "SYN limits (per source and global)");
         return 0;
@@ -120,9 +116,7 @@ int run_limit(const ParsedArgs& parsed) {
     if (what == "clock") {
         const ClockMode mode = unwrap(parse_clock_mode(word_argument(parsed, what, "'exact' or 'coarse'")));
         auto session = open_maps(parsed, /*mutating=*/true);
-        auto config = unwrap(read_config(session.maps));
-        apply_clock_mode(config, mode);
-        unwrap(write_config(session.maps, config));
+        unwrap(update_config(session.maps, [&](xt_config& c) { apply_clock_mode(c, mode); }));
         fmt::print("{}: clock {}{}\n", session.maps.iface, clock_mode_name(mode),
                    mode == ClockMode::coarse
                        ? " (CLOCK_MONOTONIC_COARSE: buckets may admit up to rate * one tick more)"

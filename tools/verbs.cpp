@@ -24,7 +24,7 @@ const std::array kVerbs{
                     {.name = "peer", .value = "B", .help = "gateway mode, with B as the server side"},
                     {.name = "http-port", .value = "N",
                      .help = "gateway mode: a TCP port of the backends whose requests the controller "
-                             "inspects; at most 8, default 80 (the daemon's config or flags "
+                             "inspects; at most 8, each port once, default 80 (the daemon's config or flags "
                              "may replace them)",
                      .repeatable = true}},
         .description = R"(Loads the XDP program and attaches it to IFACE through libxdp, pinning its maps under

@@ -13,7 +13,11 @@
 
 #include "abi.h"
 #include "packet_builder.hpp"
-#include "maps/maps.hpp"
+#include "maps/bans.hpp"
+#include "maps/config.hpp"
+#include "maps/counters.hpp"
+#include "maps/interface_maps.hpp"
+#include "maps/rules.hpp"
 
 struct xdp_throttle;  // generated skeleton (xdp_throttle.skel.h)
 

@@ -3,8 +3,9 @@
 #include <gtest/gtest.h>
 
 #include "input/validation.hpp"
-#include "loader/loader.hpp"
-#include "maps/maps.hpp"
+#include "loader/attachment.hpp"
+#include "maps/config.hpp"
+#include "maps/counters.hpp"
 #include "common/rate.hpp"
 
 namespace xt {

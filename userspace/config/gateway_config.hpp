@@ -13,6 +13,7 @@
 
 #include "abi.h"
 #include "input/address.hpp"
+#include "input/http_ports.hpp"
 
 namespace xt::config {
 
@@ -113,7 +114,8 @@ struct FlowLimits {
 struct GatewaySettings {
     std::string iface;  // client side (empty: given on the command line)
     std::string peer;   // server side
-    std::vector<uint16_t> http_ports{80};
+    // nullopt: the file names none (the daemon takes the ports the attach recorded, else {80}).
+    std::optional<HttpPorts> http_ports;
     std::vector<Cidr> trusted_proxies;  // whose forwarded-for header the `ip` strategy believes
     bool service_limit_all_paths = true;  // false: service limits count matched endpoints only
     L3Limits l3;

@@ -1,10 +1,10 @@
 // The "xdp-throttle" namespace: what KrakenD has no word for. Field by field in examples/README.md.
-#include <algorithm>
-
 #include <fmt/format.h>
 
 #include "blocks.hpp"
 #include "common/rate.hpp"
+#include "input/bridge.hpp"
+#include "input/http_ports.hpp"
 
 namespace xt::config {
 
@@ -89,29 +89,28 @@ GatewaySettings parse_own_namespace(const json& block, const JsonPath& at, Probl
         else
             (key == std::string_view("iface") ? out.iface : out.peer) = *name;
     }
-    if (!out.iface.empty() && out.iface == out.peer)
-        problems.error(at / "peer", "expected an interface other than iface");
+    if (!out.iface.empty())
+        if (auto ok = validate_bridge_ends(out.iface, out.peer); !ok)
+            problems.error(at / "peer", ok.error().message);
 
-    if (const json* ports = fields.get("http_ports")) {
-        if (!ports->is_array() || ports->empty()) {
-            problems.error(at / "http_ports",
-                           fmt::format("expected a non-empty array of TCP ports, got {}",
-                                       describe(*ports)));
+    if (const json* list = fields.get("http_ports")) {
+        if (!list->is_array()) {
+            problems.error(at / "http_ports", fmt::format("expected a non-empty array of TCP ports, "
+                                                          "got {}", describe(*list)));
         } else {
-            out.http_ports.clear();
-            for (std::size_t i = 0; i < ports->size(); ++i) {
-                const json& p = (*ports)[i];
-                if (!p.is_number_unsigned() || p.get<uint64_t>() == 0 || p.get<uint64_t>() > 65535) {
-                    problems.error((at / "http_ports")[i],
-                                   fmt::format("expected a TCP port (1-65535), got {}", describe(p)));
-                    continue;
-                }
-                const auto port = static_cast<uint16_t>(p.get<uint64_t>());
-                if (std::find(out.http_ports.begin(), out.http_ports.end(), port) != out.http_ports.end())
-                    problems.error((at / "http_ports")[i], fmt::format("port {} listed twice", port));
-                else
-                    out.http_ports.push_back(port);
+            std::vector<PortValue> values;
+            for (const json& p : *list) {
+                auto number = p.is_number_unsigned() ? std::optional(p.get<uint64_t>()) : std::nullopt;
+                values.push_back({number, describe(p)});
             }
+            auto ports = check_http_ports(values);
+            if (ports)
+                out.http_ports = std::move(*ports);
+            else
+                for (const auto& problem : ports.error())
+                    problems.error(problem.index ? (at / "http_ports")[*problem.index]
+                                                 : at / "http_ports",
+                                   problem.message);
         }
     }
     if (auto list = fields.string_list("trusted_proxies")) {

@@ -24,8 +24,8 @@
 #include "controller/daemon_config.hpp"
 #include "flow/flow_table.hpp"
 #include "maps/gateway_maps.hpp"
-#include "loader/loader.hpp"
-#include "maps/maps.hpp"
+#include "loader/attachment.hpp"
+#include "maps/config.hpp"
 #include "maps/paths.hpp"
 #include "policy/engine.hpp"
 
@@ -178,8 +178,8 @@ Result<std::unique_ptr<Controller>> Controller::create(config::Config config, Co
                              "--peer {}' or fix the peer", iface, state->ports.server_iface,
                      config.gateway.peer, iface, config.gateway.peer);
     config.gateway.peer = state->ports.server_iface;
-    if (options.adopt_recorded_http_ports)
-        if (auto recorded = recorded_http_ports(*stored); !recorded.empty()) config.gateway.http_ports = recorded;
+    if (!config.gateway.http_ports)  // neither file nor flag: what the attach recorded
+        config.gateway.http_ports = HttpPorts::recorded(*stored).value_or(HttpPorts{});
     if (auto ok = require_attached(state->ports.client_ifindex, iface, iface); !ok) return tl::unexpected(ok.error());
     if (auto ok = require_attached(state->ports.server_ifindex, state->ports.server_iface, iface); !ok)
         return tl::unexpected(ok.error());
@@ -224,7 +224,7 @@ Status Controller::run(const std::atomic<bool>& stop) {
     s.log_line(fmt::format("serving {} (client side) <-> {} (server side): {} AF_XDP sockets, {} "
                            "endpoints, HTTP ports {}, heartbeat every {} ms (timeout {} ms)",
                            s.ports.client_iface, s.ports.server_iface, s.engine->socket_count(),
-                           s.config.endpoints.size(), fmt::join(s.config.gateway.http_ports, ","),
+                           s.config.endpoints.size(), fmt::join(s.config.gateway.http_ports->values(), ","),
                            s.options.heartbeat_interval_ns / 1'000'000,
                            s.options.heartbeat_timeout_ns / 1'000'000));
     while (!stop.load(std::memory_order_relaxed)) {

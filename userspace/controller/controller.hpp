@@ -27,9 +27,6 @@ struct ControllerOptions {
     uint64_t stats_interval_ns = 5'000'000'000;
     afxdp::BindMode bind_mode = afxdp::BindMode::automatic;
     uint32_t ring_size = 1024;
-    // Use the HTTP ports the attach recorded in xt_config instead of config.gateway.http_ports
-    // (the config named none: DaemonConfig::http_ports_given is false).
-    bool adopt_recorded_http_ports = false;
 };
 
 // One line of the daemon's log (no trailing newline).

@@ -18,6 +18,7 @@
 #include "controller/controller.hpp"
 #include "controller/daemon_config.hpp"
 #include "input/duration.hpp"
+#include "input/http_ports.hpp"
 
 namespace po = boost::program_options;
 
@@ -76,7 +77,7 @@ int main(int argc, char** argv) {
         ("config,c", po::value<std::string>(), "gateway config (krakend.json shape)")
         ("iface,i", po::value<std::string>(), "client-side interface A (overrides the file)")
         ("peer,p", po::value<std::string>(), "server-side interface B (checked against the attach)")
-        ("http-port", po::value<std::vector<unsigned>>(), "HTTP port to inspect, repeatable (overrides the file)")
+        ("http-port", po::value<std::vector<std::string>>(), "HTTP port to inspect, repeatable (overrides the file)")
         ("heartbeat-timeout", po::value<std::string>(), "steering stops this long after the last beat (default 1s)")
         ("stats-interval", po::value<std::string>(), "log counters this often (default 5s, 0 = never)")
         ("bind-mode", po::value<std::string>(), "AF_XDP bind: auto (default: zero-copy where the driver has it), copy, zero-copy")
@@ -103,11 +104,11 @@ int main(int argc, char** argv) {
         config_path = vm["config"].as<std::string>();
         if (vm.count("iface")) overrides.iface = vm["iface"].as<std::string>();
         if (vm.count("peer")) overrides.peer = vm["peer"].as<std::string>();
-        if (vm.count("http-port"))
-            for (unsigned port : vm["http-port"].as<std::vector<unsigned>>()) {
-                if (port == 0 || port > 65535) throw po::error(fmt::format("--http-port: {} is not a TCP port", port));
-                overrides.http_ports.push_back(static_cast<uint16_t>(port));
-            }
+        if (vm.count("http-port")) {
+            auto ports = xt::parse_http_ports("--http-port", vm["http-port"].as<std::vector<std::string>>());
+            if (!ports) throw po::error(ports.error().message);
+            overrides.http_ports = std::move(*ports);
+        }
         controller_options.heartbeat_timeout_ns =
             duration_option(vm, "heartbeat-timeout", controller_options.heartbeat_timeout_ns);
         if (controller_options.heartbeat_timeout_ns < 2 * controller_options.heartbeat_interval_ns)
@@ -126,9 +127,8 @@ int main(int argc, char** argv) {
         fmt::print(stderr, "{}\n", config.error().message);
         return 1;
     }
-    controller_options.adopt_recorded_http_ports = !config->http_ports_given;
-    for (const auto& warning : config->config.warnings) log_line(fmt::format("{}: warning: {}", config_path, warning));
-    for (const auto& ns : config->config.ignored_namespaces)
+    for (const auto& warning : config->warnings) log_line(fmt::format("{}: warning: {}", config_path, warning));
+    for (const auto& ns : config->ignored_namespaces)
         log_line(fmt::format("ignored namespace \"{}\" ({}x, first at {})", ns.name, ns.occurrences, ns.first_path));
 
     struct sigaction action {};
@@ -137,7 +137,7 @@ int main(int argc, char** argv) {
     sigaction(SIGINT, &action, nullptr);
     sigaction(SIGTERM, &action, nullptr);
 
-    auto controller = xt::controller::Controller::create(std::move(config->config), controller_options, log_line);
+    auto controller = xt::controller::Controller::create(std::move(*config), controller_options, log_line);
     if (!controller) {
         fmt::print(stderr, "xdp-throttled: {}\n", controller.error().message);
         return 1;

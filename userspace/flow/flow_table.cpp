@@ -32,7 +32,7 @@ std::size_t FlowKeyHash::operator()(const FlowKey& k) const {
 
 FlowTableOptions FlowTableOptions::from(const config::GatewaySettings& settings) {
     FlowTableOptions o;
-    o.http_ports = settings.http_ports;
+    o.http_ports = settings.http_ports.value_or(HttpPorts{}).values();
     o.max_flows = settings.flows.max_flows;
     o.max_buffered_bytes_per_flow = settings.flows.max_buffered_bytes_per_flow;
     o.idle_timeout_ns = settings.flows.idle_timeout_ns;

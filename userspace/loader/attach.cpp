@@ -13,8 +13,9 @@
 #include "attach_internal.hpp"
 #include "libxdp_handles.hpp"
 #include "library_log.hpp"
-#include "loader/loader.hpp"
-#include "maps/maps.hpp"
+#include "input/address.hpp"
+#include "loader/attach.hpp"
+#include "maps/config.hpp"
 #include "maps/paths.hpp"
 #include "xdp_throttle.skel.h"
 
@@ -89,19 +90,18 @@ Status detach_ours(int ifindex, std::string_view iface, uint32_t prog_id) {
 }
 
 Status check_hook_free(std::string_view iface, int ifindex) {
-    auto current = query_attachment(ifindex);
-    if (!current) return tl::unexpected(current.error());
-    if (*current && (*current)->ours) {
+    const auto current = XT_TRY(query_attachment(ifindex));
+    if (current && current->ours) {
         if (auto gateway = gateway_of_server_port(ifindex); gateway)
             return failf(EEXIST, "{} is the server-side port of the gateway bridge {} <-> {}; "
                                  "detach the bridge with 'xdp-throttle detach {}'", iface,
                          gateway->client_iface, gateway->server_iface, gateway->client_iface);
         return failf(EEXIST, "xdp-throttle is already attached to {} (program id {}{}); detach it "
-                             "first to change the mode", iface, (*current)->prog_id,
-                     (*current)->mode ? fmt::format(", {} mode", attach_mode_name(*(*current)->mode))
+                             "first to change the mode", iface, current->prog_id,
+                     current->mode ? fmt::format(", {} mode", attach_mode_name(*current->mode))
                                       : "");
     }
-    if (*current && !probe_multiprog().supported) return tl::unexpected(occupied_error(iface, **current));
+    if (current && !probe_multiprog().supported) return tl::unexpected(occupied_error(iface, *current));
     return {};
 }
 
@@ -196,34 +196,28 @@ Result<AttachResult> load_and_attach(std::string_view pin_iface, std::span<const
 Result<AttachResult> attach(std::string_view iface, AttachMode mode) {
     detail::install_library_log();
     detail::take_library_log();
-    auto ifindex = interface_index(iface);
-    if (!ifindex) return tl::unexpected(ifindex.error());
-    if (auto ok = detail::check_hook_free(iface, *ifindex); !ok) return tl::unexpected(ok.error());
+    const int ifindex = XT_TRY(interface_index(iface));
+    XT_TRY(detail::check_hook_free(iface, ifindex));
 
-    const detail::PortToAttach port{std::string(iface), *ifindex};
-    auto result = detail::load_and_attach(iface, {&port, 1}, mode);
-    if (!result) return result;
+    const detail::PortToAttach port{std::string(iface), ifindex};
+    auto result = XT_TRY(detail::load_and_attach(iface, {&port, 1}, mode));
 
-    auto maps = InterfaceMaps::open(iface);
-    if (!maps) return tl::unexpected(maps.error());
-    xt_config config = default_config();
-    if (!result->config_created) {
-        auto stored = read_config(*maps);
-        if (!stored) return tl::unexpected(stored.error());
-        config = *stored;
-        if (!(config.flags & XT_CFG_GATEWAY)) return result;  // kept as it is
-    }
     // Host mode: a gateway setting left from an earlier `attach IFACE --peer PEER` must not send
-    // this interface's frames to a peer it no longer bridges to.
-    detail::clear_gateway_settings(config);
-    if (auto ok = write_config(*maps, config); !ok) return tl::unexpected(ok.error());
+    // this interface's frames to a peer it no longer bridges to. A host-mode config is kept.
+    const auto maps = XT_TRY(InterfaceMaps::open(iface));
+    if (!result.config_created && !(XT_TRY(read_config(maps)).flags & XT_CFG_GATEWAY))
+        return result;
+    XT_TRY(update_config(maps, [&](xt_config& config) {
+        if (result.config_created) config = default_config();
+        detail::clear_gateway_settings(config);
+    }));
     return result;
 }
 
 Result<DetachResult> detach(std::string_view iface, bool purge) {
     detail::install_library_log();
     detail::take_library_log();
-    if (auto ok = validate_ifname(iface); !ok) return tl::unexpected(ok.error());
+    XT_TRY(validate_ifname(iface));
     DetachResult result;
     const auto dir = pin_dir(iface);
     std::error_code ec;
@@ -232,9 +226,7 @@ Result<DetachResult> detach(std::string_view iface, bool purge) {
     auto ifindex = interface_index(iface);
     std::optional<XdpAttachment> current;
     if (ifindex) {
-        auto q = query_attachment(*ifindex);
-        if (!q) return tl::unexpected(q.error());
-        current = *q;
+        current = XT_TRY(query_attachment(*ifindex));
     } else if (!purge || !have_pins) {
         return tl::unexpected(ifindex.error());
     }
@@ -246,14 +238,11 @@ Result<DetachResult> detach(std::string_view iface, bool purge) {
                          gateway->client_iface, gateway->server_iface, gateway->client_iface);
     }
     if (have_pins) {
-        auto peer = detail::detach_gateway_peer(iface);
-        if (!peer) return tl::unexpected(peer.error());
-        result.peer = std::move(*peer);
+        result.peer = XT_TRY(detail::detach_gateway_peer(iface));
     }
 
     if (current && current->ours) {
-        if (auto ok = detail::detach_ours(*ifindex, iface, current->prog_id); !ok)
-            return tl::unexpected(ok.error());
+        XT_TRY(detail::detach_ours(*ifindex, iface, current->prog_id));
         result.detached = true;
     } else if (!purge && !result.peer) {
         return failf(ENOENT, "xdp-throttle is not attached to {}{}", iface,

@@ -8,7 +8,7 @@
 
 #include "abi.h"
 #include "maps/gateway_maps.hpp"
-#include "loader/loader.hpp"
+#include "loader/attach.hpp"
 
 namespace xt::detail {
 
@@ -33,7 +33,8 @@ Status detach_ours(int ifindex, std::string_view iface, uint32_t prog_id);
 // Host-mode settings: no XT_CFG_GATEWAY, no ports, no HTTP ports.
 void clear_gateway_settings(xt_config& config);
 
-// The gateway bridge iface's pinned config records (iface is its client side), if any.
+// The gateway bridge iface's pinned config records (iface is its client side), if any
+// (maps/gateway_maps.hpp, recorded_gateway).
 std::optional<GatewayPorts> recorded_gateway_of(std::string_view iface);
 
 // The gateway bridge (recorded in some pin directory's config) whose server side is `ifindex`.

@@ -12,7 +12,8 @@
 #include "abi.h"
 #include "libxdp_handles.hpp"
 #include "library_log.hpp"
-#include "loader/loader.hpp"
+#include "common/fd.hpp"
+#include "loader/attachment.hpp"
 #include "input/address.hpp"
 
 namespace xt {
@@ -50,7 +51,7 @@ Result<AttachMode> parse_attach_mode(std::string_view text) {
 }
 
 Result<int> interface_index(std::string_view iface) {
-    if (auto ok = validate_ifname(iface); !ok) return tl::unexpected(ok.error());
+    XT_TRY(validate_ifname(iface));
     const unsigned index = if_nametoindex(std::string(iface).c_str());
     if (index == 0) return failf(ENODEV, "no such interface: {}", iface);
     return static_cast<int>(index);

@@ -7,7 +7,7 @@
 #include <fmt/ranges.h>
 
 #include "attach_internal.hpp"
-#include "loader/loader.hpp"
+#include "loader/status.hpp"
 #include "input/address.hpp"
 #include "maps/paths.hpp"
 
@@ -61,7 +61,7 @@ Result<std::vector<InterfaceStatus>> interfaces_status() {
 
 Result<std::string> resolve_interface(const std::optional<std::string>& requested) {
     if (requested) {
-        if (auto ok = validate_ifname(*requested); !ok) return tl::unexpected(ok.error());
+        XT_TRY(validate_ifname(*requested));
         std::error_code ec;
         if (!std::filesystem::is_directory(pin_dir(*requested), ec))
             return failf(ENOENT, "xdp-throttle has no state for {} (no {}); attach it first with "
@@ -69,10 +69,9 @@ Result<std::string> resolve_interface(const std::optional<std::string>& requeste
                          *requested);
         return *requested;
     }
-    auto all = interfaces_status();
-    if (!all) return tl::unexpected(all.error());
+    const auto all = XT_TRY(interfaces_status());
     std::vector<std::string> attached, pinned;
-    for (const auto& s : *all) {
+    for (const auto& s : all) {
         if (s.attached && s.has_pins) attached.push_back(s.iface);
         if (s.has_pins) pinned.push_back(s.iface);
     }

@@ -1,8 +1,5 @@
-// The host-side preconditions of every command: privileges, a bpffs to pin into, one lock.
-#include <fcntl.h>
 #include <linux/capability.h>
 #include <linux/magic.h>
-#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
 #include <sys/vfs.h>
@@ -12,7 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "loader/loader.hpp"
+#include "loader/system.hpp"
 #include "maps/paths.hpp"
 
 namespace xt {
@@ -79,18 +76,6 @@ Result<BpffsState> ensure_bpffs() {
     if (ec)
         return failf(ec.value(), "cannot create {}: {}", pin_root().string(), ec.message());
     return state;
-}
-
-Result<PinRootLock> PinRootLock::acquire() {
-    const auto root = pin_root();
-    UniqueFd fd(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!fd.valid())
-        return failf(errno, "cannot open {} to lock it: {}", root.string(), std::strerror(errno));
-    while (flock(fd.get(), LOCK_EX) != 0) {
-        if (errno != EINTR)
-            return failf(errno, "cannot lock {}: {}", root.string(), std::strerror(errno));
-    }
-    return PinRootLock(std::move(fd));
 }
 
 }  // namespace xt

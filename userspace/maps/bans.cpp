@@ -6,7 +6,8 @@
 #include <cstring>
 
 #include "rule_index.hpp"
-#include "maps/maps.hpp"
+#include "maps/bans.hpp"
+#include "maps/config.hpp"
 
 namespace xt {
 namespace {
@@ -52,9 +53,9 @@ Status add_bans(const InterfaceMaps& maps, std::span<const xt_addr> addresses, u
                 std::string_view reason, xt_ban_origin origin) {
     if (reason.size() > XT_BAN_REASON_LEN)
         return failf(0, "ban reason '{}' is longer than {} bytes", reason, XT_BAN_REASON_LEN);
-    auto config = read_config(maps);
-    if (!config) return tl::unexpected(config.error());
-    const uint64_t now = program_clock_ns(*config);
+    const auto lock = XT_TRY(maps.lock());
+    const xt_config config = XT_TRY(read_config(maps));
+    const uint64_t now = program_clock_ns(config);
     xt_ban ban{};
     ban.created_ns = now;
     ban.deadline_ns = duration_ns > UINT64_MAX - now ? UINT64_MAX : now + duration_ns;
@@ -64,7 +65,7 @@ Status add_bans(const InterfaceMaps& maps, std::span<const xt_addr> addresses, u
     // then take back the count of each address that was banned already or could not be banned.
     detail::BanFilterDelta raise, lower;
     for (const xt_addr& addr : addresses) raise.add(addr, +1);
-    if (auto ok = raise.apply(maps); !ok) return ok;
+    XT_TRY(raise.apply(maps));
     Status result;
     size_t done = 0;
     for (const xt_addr& addr : addresses) {
@@ -84,11 +85,12 @@ Status add_bans(const InterfaceMaps& maps, std::span<const xt_addr> addresses, u
         ++done;
     }
     for (size_t i = done; i < addresses.size(); ++i) lower.add(addresses[i], -1);
-    if (auto ok = lower.apply(maps); !ok) return ok;
+    XT_TRY(lower.apply(maps));
     return result;
 }
 
 Status delete_bans(const InterfaceMaps& maps, std::span<const xt_addr> addresses) {
+    const auto lock = XT_TRY(maps.lock());
     for (const xt_addr& addr : addresses) {
         xt_ban ban{};
         if (bpf_map_lookup_elem(maps.bans.get(), &addr, &ban) != 0)
@@ -106,19 +108,17 @@ Status delete_bans(const InterfaceMaps& maps, std::span<const xt_addr> addresses
             break;
         }
     }
-    if (auto ok = lower.apply(maps); !ok) return ok;
+    XT_TRY(lower.apply(maps));
     return result;
 }
 
 Result<std::vector<BanEntry>> list_bans(const InterfaceMaps& maps) {
-    auto config = read_config(maps);
-    if (!config) return tl::unexpected(config.error());
-    const uint64_t now = program_clock_ns(*config);
+    const xt_config config = XT_TRY(read_config(maps));
+    const uint64_t now = program_clock_ns(config);
     std::vector<BanEntry> out;
-    auto ok = for_each_ban(maps, [&](const xt_addr& addr, const xt_ban& ban) {
+    XT_TRY(for_each_ban(maps, [&](const xt_addr& addr, const xt_ban& ban) {
         if (ban.deadline_ns > now) out.push_back({addr, ban});
-    });
-    if (!ok) return tl::unexpected(ok.error());
+    }));
     std::sort(out.begin(), out.end(), [](const BanEntry& a, const BanEntry& b) {
         return a.ban.deadline_ns < b.ban.deadline_ns;
     });
@@ -126,14 +126,13 @@ Result<std::vector<BanEntry>> list_bans(const InterfaceMaps& maps) {
 }
 
 Result<size_t> reap_expired_bans(const InterfaceMaps& maps) {
-    auto config = read_config(maps);
-    if (!config) return tl::unexpected(config.error());
-    const uint64_t now = program_clock_ns(*config);
+    const auto lock = XT_TRY(maps.lock());
+    const xt_config config = XT_TRY(read_config(maps));
+    const uint64_t now = program_clock_ns(config);
     std::vector<xt_addr> expired;
-    auto ok = for_each_ban(maps, [&](const xt_addr& addr, const xt_ban& ban) {
+    XT_TRY(for_each_ban(maps, [&](const xt_addr& addr, const xt_ban& ban) {
         if (ban.deadline_ns <= now) expired.push_back(addr);
-    });
-    if (!ok) return tl::unexpected(ok.error());
+    }));
     size_t reaped = 0;
     detail::BanFilterDelta lower;
     for (const xt_addr& addr : expired)
@@ -141,7 +140,7 @@ Result<size_t> reap_expired_bans(const InterfaceMaps& maps) {
             ++reaped;
             lower.add(addr, -1);
         }
-    if (auto ok = lower.apply(maps); !ok) return tl::unexpected(ok.error());
+    XT_TRY(lower.apply(maps));
     return reaped;
 }
 

@@ -8,7 +8,7 @@
 #include <map>
 #include <set>
 
-#include "maps/maps.hpp"
+#include "maps/counters.hpp"
 
 namespace xt {
 namespace {
@@ -61,14 +61,13 @@ std::vector<NamedCounter> named_counters(const xt_stats& stats) {
 }
 
 Result<xt_stats> read_stats(const InterfaceMaps& maps) {
-    auto cpus = possible_cpus();
-    if (!cpus) return tl::unexpected(cpus.error());
-    std::vector<unsigned char> buf(static_cast<size_t>(*cpus) * percpu_stride<xt_stats>());
+    const int cpus = XT_TRY(possible_cpus());
+    std::vector<unsigned char> buf(static_cast<size_t>(cpus) * percpu_stride<xt_stats>());
     const uint32_t key = 0;
     if (bpf_map_lookup_elem(maps.stats.get(), &key, buf.data()) != 0)
         return failf(errno, "{}: cannot read counters: {}", maps.iface, std::strerror(errno));
     xt_stats total{};
-    for (int cpu = 0; cpu < *cpus; ++cpu) {
+    for (int cpu = 0; cpu < cpus; ++cpu) {
         const auto& s = per_cpu<xt_stats>(buf, cpu);
         xt_counter* into = &total.seen;
         const xt_counter* from = &s.seen;
@@ -110,17 +109,16 @@ struct AddrLess {
 }  // namespace
 
 Result<std::vector<TopDropEntry>> read_top_drops(const InterfaceMaps& maps, size_t limit) {
-    auto cpus = possible_cpus();
-    if (!cpus) return tl::unexpected(cpus.error());
+    const int cpus = XT_TRY(possible_cpus());
     std::map<xt_addr, TallySum, AddrLess> sums;
 
     // Each CPU's pending run first (abi.h, struct xt_drop_pending): not yet in the LRU.
-    std::vector<unsigned char> pending(static_cast<size_t>(*cpus) * percpu_stride<xt_drop_pending>());
+    std::vector<unsigned char> pending(static_cast<size_t>(cpus) * percpu_stride<xt_drop_pending>());
     const uint32_t zero = 0;
     if (bpf_map_lookup_elem(maps.top_pending.get(), &zero, pending.data()) != 0)
         return failf(errno, "{}: cannot read pending drop tallies: {}", maps.iface,
                      std::strerror(errno));
-    for (int cpu = 0; cpu < *cpus; ++cpu) {
+    for (int cpu = 0; cpu < cpus; ++cpu) {
         const auto& p = per_cpu<xt_drop_pending>(pending, cpu);
         if (p.tally.packets == 0) continue;
         TallySum& sum = sums[p.source];
@@ -128,7 +126,7 @@ Result<std::vector<TopDropEntry>> read_top_drops(const InterfaceMaps& maps, size
         sum.add(p.tally);
     }
 
-    std::vector<unsigned char> buf(static_cast<size_t>(*cpus) * percpu_stride<xt_drop_tally>());
+    std::vector<unsigned char> buf(static_cast<size_t>(cpus) * percpu_stride<xt_drop_tally>());
     xt_addr key{}, next{};
     const xt_addr* prev = nullptr;
     const int fd = maps.top_drops.get();
@@ -140,7 +138,7 @@ Result<std::vector<TopDropEntry>> read_top_drops(const InterfaceMaps& maps, size
         if (walked.insert(next).second && bpf_map_lookup_elem(fd, &next, buf.data()) == 0) {
             TallySum& sum = sums[next];
             sum.entry.source = next;
-            for (int cpu = 0; cpu < *cpus; ++cpu) sum.add(per_cpu<xt_drop_tally>(buf, cpu));
+            for (int cpu = 0; cpu < cpus; ++cpu) sum.add(per_cpu<xt_drop_tally>(buf, cpu));
         }
         key = next;
         prev = &key;

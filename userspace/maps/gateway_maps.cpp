@@ -1,6 +1,7 @@
 #include "maps/gateway_maps.hpp"
 
 #include <bpf/bpf.h>
+#include <linux/bpf.h>
 #include <net/if.h>
 #include <time.h>
 
@@ -8,7 +9,6 @@
 #include <cstring>
 #include <filesystem>
 
-#include "input/address.hpp"
 #include "maps/paths.hpp"
 
 namespace xt {
@@ -20,67 +20,78 @@ static_assert(sizeof(xt_bypass) == 8);
 
 namespace {
 
-Result<UniqueFd> open_gateway_pin(const std::filesystem::path& dir, std::string_view iface,
-                                  const char* name) {
-    const auto path = dir / name;
-    const int fd = bpf_obj_get(path.c_str());
-    if (fd >= 0) return UniqueFd(fd);
-    const int err = errno;
-    if (err == ENOENT)
-        return failf(err, "{}: no gateway map {} ({} is not attached as a gateway bridge: run "
-                          "'xdp-throttle attach {} --peer SERVER_SIDE_IFACE' first)",
-                     iface, path.string(), iface, iface);
-    return failf(err, "{}: cannot open pinned map: {}", path.string(), std::strerror(err));
+std::optional<std::string> interface_name(uint32_t ifindex) {
+    char name[IF_NAMESIZE] = {};
+    if (!if_indextoname(ifindex, name)) return std::nullopt;
+    return std::string(name);
+}
+
+std::string name_of_ifindex(uint32_t ifindex) {
+    return interface_name(ifindex).value_or(fmt::format("ifindex {}", ifindex));
 }
 
 }  // namespace
 
 Result<GatewayMaps> GatewayMaps::open(std::string_view iface) {
-    if (auto ok = validate_ifname(iface); !ok) return tl::unexpected(ok.error());
-    const auto dir = pin_dir(iface);
-    std::error_code ec;
-    if (!std::filesystem::is_directory(dir, ec))
-        return failf(ENOENT, "no xdp-throttle state for interface {} ({} does not exist; run "
-                             "'xdp-throttle attach {} --peer SERVER_SIDE_IFACE' first)",
-                     iface, dir.string(), iface);
     GatewayMaps maps;
     maps.iface = std::string(iface);
-    const struct {
-        UniqueFd* fd;
-        const char* name;
-    } slots[] = {
+    const PinSlot slots[] = {
         {&maps.ports, XT_NAME(XT_MAP_PORTS)},
         {&maps.xsk_client, XT_NAME(XT_MAP_XSK_CLIENT)},
         {&maps.xsk_server, XT_NAME(XT_MAP_XSK_SERVER)},
         {&maps.heartbeat, XT_NAME(XT_MAP_HEARTBEAT)},
         {&maps.bypass, XT_NAME(XT_MAP_BYPASS)},
     };
-    for (const auto& slot : slots) {
-        auto fd = open_gateway_pin(dir, iface, slot.name);
-        if (!fd) return tl::unexpected(fd.error());
-        *slot.fd = std::move(*fd);
-    }
+    XT_TRY(open_pins(iface, PinSet::gateway, slots));
     return maps;
 }
 
+std::optional<GatewayPorts> recorded_gateway(const xt_config& config, std::string_view client_iface) {
+    if (!(config.flags & XT_CFG_GATEWAY) || config.server_ifindex == 0) return std::nullopt;
+    return GatewayPorts{.client_iface = std::string(client_iface),
+                        .server_iface = name_of_ifindex(config.server_ifindex),
+                        .client_ifindex = config.client_ifindex,
+                        .server_ifindex = config.server_ifindex};
+}
+
 Result<GatewayPorts> gateway_ports(const xt_config& config, std::string_view iface) {
-    if (!(config.flags & XT_CFG_GATEWAY) || config.server_ifindex == 0)
+    auto ports = recorded_gateway(config, iface);
+    if (!ports)
         return failf(EINVAL, "{} is not attached as a gateway bridge (it is detached, or attached "
                              "in host mode): run 'xdp-throttle attach {} --peer SERVER_SIDE_IFACE' "
                              "(after 'xdp-throttle detach {}' if it is attached)", iface, iface, iface);
-    GatewayPorts ports;
-    ports.client_ifindex = config.client_ifindex;
-    ports.server_ifindex = config.server_ifindex;
-    char name[IF_NAMESIZE] = {};
-    if (!if_indextoname(config.client_ifindex, name))
+    const auto client = interface_name(ports->client_ifindex);
+    if (!client)
         return failf(ENODEV, "{}: the recorded client-side interface (ifindex {}) does not exist "
-                             "in this network namespace", iface, config.client_ifindex);
-    ports.client_iface = name;
-    if (!if_indextoname(config.server_ifindex, name))
+                             "in this network namespace", iface, ports->client_ifindex);
+    const auto server = interface_name(ports->server_ifindex);
+    if (!server)
         return failf(ENODEV, "{}: the recorded peer interface (ifindex {}) does not exist in this "
-                             "network namespace; re-attach with --peer", iface, config.server_ifindex);
-    ports.server_iface = name;
-    return ports;
+                             "network namespace; re-attach with --peer", iface, ports->server_ifindex);
+    ports->client_iface = *client;
+    ports->server_iface = *server;
+    return *ports;
+}
+
+Status set_bridge_ports(const GatewayMaps& maps, uint32_t client_ifindex, uint32_t server_ifindex) {
+    const struct {
+        uint32_t from, to;
+    } links[] = {{client_ifindex, server_ifindex}, {server_ifindex, client_ifindex}};
+    for (const auto& link : links) {
+        bpf_devmap_val value{};
+        value.ifindex = link.to;
+        value.bpf_prog.fd = -1;  // no second program on the egress side
+        if (bpf_map_update_elem(maps.ports.get(), &link.from, &value, BPF_ANY) != 0)
+            return failf(errno, "{}: cannot write the bridge map {} ({} -> {}): {}", maps.iface,
+                         XT_NAME(XT_MAP_PORTS), name_of_ifindex(link.from), name_of_ifindex(link.to),
+                         std::strerror(errno));
+    }
+    return {};
+}
+
+void clear_bridge_ports(const GatewayMaps& maps, uint32_t client_ifindex, uint32_t server_ifindex) {
+    for (const uint32_t port : {client_ifindex, server_ifindex})
+        (void)bpf_map_delete_elem(maps.ports.get(), &port);  // ENOENT is fine
 }
 
 uint64_t monotonic_now_ns() {
@@ -142,12 +153,11 @@ Result<std::vector<BypassEntry>> list_bypass(const GatewayMaps& maps) {
 
 Result<std::size_t> expire_bypass(const GatewayMaps& maps, uint64_t cutoff_ns) {
     // List first, delete after: deleting while walking with get_next_key restarts the walk.
-    auto entries = list_bypass(maps);
-    if (!entries) return tl::unexpected(entries.error());
+    const auto entries = XT_TRY(list_bypass(maps));
     std::size_t removed = 0;
-    for (const auto& e : *entries) {
+    for (const auto& e : entries) {
         if (e.value.since_ns >= cutoff_ns) continue;
-        if (auto ok = delete_bypass(maps, e.flow); !ok) return tl::unexpected(ok.error());
+        XT_TRY(delete_bypass(maps, e.flow));
         ++removed;
     }
     return removed;

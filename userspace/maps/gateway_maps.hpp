@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,9 +31,19 @@ struct GatewayPorts {
     uint32_t client_ifindex = 0;
     uint32_t server_ifindex = 0;
 };
-// From xt_config (XT_CFG_GATEWAY and the two ifindexes); an error naming `iface` when the
-// interface was attached in host mode (no --peer) or the peer no longer exists.
+// The bridge a config records (XT_CFG_GATEWAY and the two ifindexes), nullopt in host mode. The
+// pins live under the client side's name, `client_iface`; the server side's name is resolved in
+// this network namespace ("ifindex N" when it is gone): status and detach show what is recorded.
+std::optional<GatewayPorts> recorded_gateway(const xt_config& config, std::string_view client_iface);
+// The recorded bridge with both names resolved, for the controller that serves it: an error naming
+// `iface` when it was attached in host mode (no --peer) or either side no longer exists.
 Result<GatewayPorts> gateway_ports(const xt_config& config, std::string_view iface);
+
+// ---- bridge ----------------------------------------------------------------------------------
+// XT_MAP_PORTS: each port of the bridge maps to the other.
+Status set_bridge_ports(const GatewayMaps& maps, uint32_t client_ifindex, uint32_t server_ifindex);
+// Removes both entries (ones already gone are fine).
+void clear_bridge_ports(const GatewayMaps& maps, uint32_t client_ifindex, uint32_t server_ifindex);
 
 // ---- heartbeat -------------------------------------------------------------------------------
 // CLOCK_MONOTONIC nanoseconds: the clock the XDP program compares last_ns with.

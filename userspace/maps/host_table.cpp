@@ -38,7 +38,7 @@ Result<std::optional<std::pair<uint32_t, xt_host_slot>>> host_table_find(int fd,
     const uint32_t first = first_slot(addr);
     for (uint32_t index = first; index < first + XT_HOST_TABLE_WAYS; ++index) {
         xt_host_slot slot{};
-        if (auto ok = read_slot(fd, index, slot); !ok) return tl::unexpected(ok.error());
+        XT_TRY(read_slot(fd, index, slot));
         if (!is_free(slot) && slot.addr == addr) return std::pair{index, slot};
     }
     return std::nullopt;
@@ -48,21 +48,18 @@ Result<bool> host_table_insert(int fd, const xt_addr& addr, uint64_t hits) {
     const uint32_t first = first_slot(addr);
     for (uint32_t index = first; index < first + XT_HOST_TABLE_WAYS; ++index) {
         xt_host_slot slot{};
-        if (auto ok = read_slot(fd, index, slot); !ok) return tl::unexpected(ok.error());
+        XT_TRY(read_slot(fd, index, slot));
         if (!is_free(slot)) continue;
-        if (auto ok = write_slot(fd, index, xt_host_slot{addr, hits}); !ok)
-            return tl::unexpected(ok.error());
+        XT_TRY(write_slot(fd, index, xt_host_slot{addr, hits}));
         return true;
     }
     return false;
 }
 
 Result<bool> host_table_erase(int fd, const xt_addr& addr) {
-    auto found = host_table_find(fd, addr);
-    if (!found) return tl::unexpected(found.error());
-    if (!*found) return false;
-    if (auto ok = write_slot(fd, (*found)->first, xt_host_slot{}); !ok)
-        return tl::unexpected(ok.error());
+    auto found = XT_TRY(host_table_find(fd, addr));
+    if (!found) return false;
+    XT_TRY(write_slot(fd, found->first, xt_host_slot{}));
     return true;
 }
 

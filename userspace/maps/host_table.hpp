@@ -8,7 +8,8 @@
 #include <utility>
 #include <vector>
 
-#include "maps/maps.hpp"
+#include "input/address.hpp"
+#include "maps/interface_maps.hpp"
 
 namespace xt::detail {
 

@@ -1,39 +1,19 @@
-#include <bpf/bpf.h>
+#include "maps/interface_maps.hpp"
+
 #include <bpf/libbpf.h>
 #include <fcntl.h>
 
 #include <cerrno>
 #include <cstring>
-#include <filesystem>
 #include <vector>
 
-#include "maps/maps.hpp"
 #include "maps/paths.hpp"
-#include "rule_index.hpp"
 
 namespace xt {
 namespace {
 
-Result<UniqueFd> open_pin(const std::filesystem::path& dir, const char* name) {
-    const auto path = dir / name;
-    const int fd = bpf_obj_get(path.c_str());
-    if (fd < 0) {
-        const int err = errno;
-        if (err == ENOENT)
-            return failf(err, "{}: map missing (was xdp-throttle attached to this interface with "
-                              "this version? re-attach it, or detach --purge first)", path.string());
-        return failf(err, "{}: cannot open pinned map: {}", path.string(), std::strerror(err));
-    }
-    return UniqueFd(fd);
-}
-
-struct Slot {
-    UniqueFd* fd;
-    const char* name;
-};
-
 // Every map of the program, by name: the one list open() and from_object() walk.
-std::vector<Slot> slots_of(InterfaceMaps& maps) {
+std::vector<PinSlot> slots_of(InterfaceMaps& maps) {
     return {
         {&maps.config, XT_NAME(XT_MAP_CONFIG)},
         {&maps.stats, XT_NAME(XT_MAP_STATS)},
@@ -73,52 +53,16 @@ Result<InterfaceMaps> InterfaceMaps::from_object(bpf_object* obj, std::string_vi
 }
 
 Result<InterfaceMaps> InterfaceMaps::open(std::string_view iface) {
-    if (auto ok = validate_ifname(iface); !ok) return tl::unexpected(ok.error());
-    const auto dir = pin_dir(iface);
-    std::error_code ec;
-    if (!std::filesystem::is_directory(dir, ec))
-        return failf(ENOENT, "no xdp-throttle state for interface {} ({} does not exist; run "
-                             "'xdp-throttle attach {}' first)", iface, dir.string(), iface);
     InterfaceMaps maps;
     maps.iface = std::string(iface);
-    for (const auto& slot : slots_of(maps)) {
-        auto fd = open_pin(dir, slot.name);
-        if (!fd) return tl::unexpected(fd.error());
-        *slot.fd = std::move(*fd);
-    }
+    maps.pinned = true;
+    XT_TRY(open_pins(iface, PinSet::interface, slots_of(maps)));
     return maps;
 }
 
-xt_config default_config() {
-    xt_config config{};
-    config.flags = XT_CFG_TRACK_TOP;
-    config.spike_prefix_v4 = 24;
-    config.spike_prefix_v6 = 64;
-    return config;
-}
-
-Result<xt_config> read_config(const InterfaceMaps& maps) {
-    const uint32_t key = 0;
-    xt_config config{};
-    if (bpf_map_lookup_elem(maps.config.get(), &key, &config) != 0)
-        return failf(errno, "{}: cannot read config: {}", maps.iface, std::strerror(errno));
-    return config;
-}
-
-Status write_config(const InterfaceMaps& maps, const xt_config& config) {
-    auto stored = read_config(maps);
-    if (!stored) return tl::unexpected(stored.error());
-    if (!(stored->flags & XT_CFG_INDEXED))
-        if (auto ok = detail::rebuild_rule_index(maps); !ok) return ok;
-    auto present = detail::rule_presence(maps);
-    if (!present) return tl::unexpected(present.error());
-    xt_config indexed = config;
-    indexed.flags |= XT_CFG_INDEXED;
-    indexed.present = *present;
-    const uint32_t key = 0;
-    if (bpf_map_update_elem(maps.config.get(), &key, &indexed, BPF_ANY) != 0)
-        return failf(errno, "{}: cannot write config: {}", maps.iface, std::strerror(errno));
-    return {};
+Result<std::optional<PinRootLock>> InterfaceMaps::lock() const {
+    if (!pinned) return std::optional<PinRootLock>{};
+    return std::optional<PinRootLock>{XT_TRY(PinRootLock::acquire())};
 }
 
 }  // namespace xt

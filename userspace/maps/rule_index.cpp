@@ -4,6 +4,7 @@
 #include "rule_index.hpp"
 
 #include "host_table.hpp"
+#include "maps/config.hpp"
 
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
@@ -78,24 +79,21 @@ Result<uint16_t> rule_presence(const InterfaceMaps& maps) {
     // A table is an ARRAY, never "empty" to get_next_key: read it (1.5 MB, one batch call).
     for (const auto& [fd, bit] : {std::pair{maps.deny_host_table.get(), XT_HAS_DENY_HOSTS},
                                   std::pair{maps.allow_host_table.get(), XT_HAS_ALLOW_HOSTS}}) {
-        auto hosts = host_table_entries(fd);
-        if (!hosts) return tl::unexpected(hosts.error());
-        if (!hosts->empty()) present |= bit;
+        auto hosts = XT_TRY(host_table_entries(fd));
+        if (!hosts.empty()) present |= bit;
     }
     for (const auto& [fd, bit] : maps_and_bits) {
-        auto has = has_entries(fd, "a rule map");
-        if (!has) return tl::unexpected(has.error());
-        if (*has) present |= bit;
+        auto has = XT_TRY(has_entries(fd, "a rule map"));
+        if (has) present |= bit;
     }
     return present;
 }
 
 Status SlotDelta::apply(const InterfaceMaps& maps, int fd, const char* name) const {
     if (delta_.size() > kBatchThreshold) {
-        auto counts = read_slots(maps, fd, name);
-        if (!counts) return tl::unexpected(counts.error());
-        for (const auto& [slot, delta] : delta_) (*counts)[slot] = shifted((*counts)[slot], delta);
-        return write_slots(maps, fd, name, *counts);
+        auto counts = XT_TRY(read_slots(maps, fd, name));
+        for (const auto& [slot, delta] : delta_) counts[slot] = shifted(counts[slot], delta);
+        return write_slots(maps, fd, name, counts);
     }
     for (const auto& [slot, delta] : delta_) {
         uint32_t count = 0;
@@ -115,9 +113,7 @@ void CoverDelta::add(const Cidr& rule, RuleHome home, int delta) {
 }
 
 Status CoverDelta::apply(const InterfaceMaps& maps) const {
-    if (auto ok = hosts_.apply(maps, maps.deny4_hosts_cover.get(), XT_NAME(XT_MAP_DENY4_HOSTS_COVER));
-        !ok)
-        return ok;
+    XT_TRY(hosts_.apply(maps, maps.deny4_hosts_cover.get(), XT_NAME(XT_MAP_DENY4_HOSTS_COVER)));
     return prefixes_.apply(maps, maps.deny4_prefix_cover.get(), XT_NAME(XT_MAP_DENY4_PREFIX_COVER));
 }
 
@@ -143,17 +139,15 @@ Status migrate_trie_hosts(int trie, int table, int hash, uint32_t host_len,
         xt_ip_rule in_trie{}, in_hash{};
         if (bpf_map_lookup_elem(trie, &k, &in_trie) != 0) continue;
         const xt_addr addr = from_lpm(k).addr;
-        auto in_table = host_table_find(table, addr);
-        if (!in_table) return tl::unexpected(in_table.error());
-        if (*in_table || bpf_map_lookup_elem(hash, &addr, &in_hash) == 0) {
+        auto in_table = XT_TRY(host_table_find(table, addr));
+        if (in_table || bpf_map_lookup_elem(hash, &addr, &in_hash) == 0) {
             // Already a host rule too: one rule, the trie copy's hits are not worth a rewrite.
             bpf_map_delete_elem(trie, &k);
             continue;
         }
-        auto stored = addr == xt_addr{} ? Result<bool>(false)
-                                        : host_table_insert(table, addr, in_trie.hits);
-        if (!stored) return tl::unexpected(stored.error());
-        if (!*stored && bpf_map_update_elem(hash, &addr, &in_trie, BPF_NOEXIST) != 0) {
+        const bool stored =
+            addr != xt_addr{} && XT_TRY(host_table_insert(table, addr, in_trie.hits));
+        if (!stored && bpf_map_update_elem(hash, &addr, &in_trie, BPF_NOEXIST) != 0) {
             if (errno == E2BIG || errno == ENOSPC) return {};  // hash full: the rest stay
             return failf(errno, "{}: cannot move host rule {} out of its trie: {}", maps.iface,
                          format_address(addr), std::strerror(errno));
@@ -173,9 +167,8 @@ Status rebuild_rule_index(const InterfaceMaps& maps) {
          maps.allow_hosts.get()},
     };
     for (const List& l : lists) {
-        if (auto ok = migrate_trie_hosts<xt_lpm_v4>(l.v4, l.table, l.hash, 32, maps); !ok) return ok;
-        if (auto ok = migrate_trie_hosts<xt_lpm_v6>(l.v6, l.table, l.hash, 128, maps); !ok)
-            return ok;
+        XT_TRY(migrate_trie_hosts<xt_lpm_v4>(l.v4, l.table, l.hash, 32, maps));
+        XT_TRY(migrate_trie_hosts<xt_lpm_v6>(l.v6, l.table, l.hash, 128, maps));
     }
 
     // Count by where each rule sits now.
@@ -185,9 +178,8 @@ Status rebuild_rule_index(const InterfaceMaps& maps) {
         for (uint32_t i = 0; i < n; ++i) ++cover[first + i];
     };
     {
-        auto table = host_table_entries(maps.deny_host_table.get());
-        if (!table) return tl::unexpected(table.error());
-        for (const auto& [addr, hits] : *table)
+        auto table = XT_TRY(host_table_entries(maps.deny_host_table.get()));
+        for (const auto& [addr, hits] : table)
             if (is_v4_mapped(addr)) count_in(hosts, Cidr{addr, 32, true});
         xt_addr key{}, next{};
         const xt_addr* prev = nullptr;
@@ -210,14 +202,10 @@ Status rebuild_rule_index(const InterfaceMaps& maps) {
         if (errno != ENOENT)
             return failf(errno, "{}: cannot list IPv4 rules: {}", maps.iface, std::strerror(errno));
     }
-    if (auto ok = write_slots(maps, maps.deny4_hosts_cover.get(),
-                              XT_NAME(XT_MAP_DENY4_HOSTS_COVER), hosts);
-        !ok)
-        return ok;
-    if (auto ok = write_slots(maps, maps.deny4_prefix_cover.get(),
-                              XT_NAME(XT_MAP_DENY4_PREFIX_COVER), prefixes);
-        !ok)
-        return ok;
+    XT_TRY(write_slots(maps, maps.deny4_hosts_cover.get(), XT_NAME(XT_MAP_DENY4_HOSTS_COVER),
+                       hosts));
+    XT_TRY(write_slots(maps, maps.deny4_prefix_cover.get(), XT_NAME(XT_MAP_DENY4_PREFIX_COVER),
+                       prefixes));
 
     // Every entry of the ban box counts, expired or not: the program lowers the count when it
     // reaps one, the library when it deletes one.
@@ -235,9 +223,8 @@ Status rebuild_rule_index(const InterfaceMaps& maps) {
 }
 
 Status refresh_rule_index(const InterfaceMaps& maps) {
-    auto config = read_config(maps);
-    if (!config) return tl::unexpected(config.error());
-    return write_config(maps, *config);
+    XT_TRY(update_config(maps, [](xt_config&) {}));
+    return {};
 }
 
 }  // namespace xt::detail

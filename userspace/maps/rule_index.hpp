@@ -6,7 +6,8 @@
 #include <cstdint>
 #include <map>
 
-#include "maps/maps.hpp"
+#include "input/address.hpp"
+#include "maps/interface_maps.hpp"
 
 namespace xt::detail {
 

@@ -11,7 +11,7 @@
 
 #include "host_table.hpp"
 #include "rule_index.hpp"
-#include "maps/maps.hpp"
+#include "maps/rules.hpp"
 
 namespace xt {
 namespace {
@@ -68,9 +68,8 @@ bool in_trie(const ListMaps& m, const Cidr& cidr) {
 // A host in its table or its hash.
 Result<bool> in_hosts(const ListMaps& m, const xt_addr& addr) {
     if (!is_zero(addr)) {
-        auto found = detail::host_table_find(m.table, addr);
-        if (!found) return tl::unexpected(found.error());
-        if (*found) return true;
+        auto found = XT_TRY(detail::host_table_find(m.table, addr));
+        if (found) return true;
     }
     xt_ip_rule value{};
     return bpf_map_lookup_elem(m.hash, &addr, &value) == 0;
@@ -89,9 +88,8 @@ Result<bool> rule_exists(const ListMaps& m, const Cidr& cidr) {
 enum class HostInsert { stored, full };
 Result<HostInsert> insert_host(const ListMaps& m, const xt_addr& addr) {
     if (!is_zero(addr)) {  // :: marks a free table slot, so it can only live in the hash
-        auto stored = detail::host_table_insert(m.table, addr, 0);
-        if (!stored) return tl::unexpected(stored.error());
-        if (*stored) return HostInsert::stored;
+        auto stored = XT_TRY(detail::host_table_insert(m.table, addr, 0));
+        if (stored) return HostInsert::stored;
     }
     const xt_ip_rule zero{};
     if (bpf_map_update_elem(m.hash, &addr, &zero, BPF_NOEXIST) == 0) return HostInsert::stored;
@@ -114,9 +112,8 @@ struct Deleted {
 Status delete_rule(const ListMaps& m, const Cidr& cidr, Deleted& where) {
     if (is_host(cidr)) {
         if (!is_zero(cidr.addr)) {
-            auto erased = detail::host_table_erase(m.table, cidr.addr);
-            if (!erased) return tl::unexpected(erased.error());
-            where.hosts = *erased;
+            auto erased = XT_TRY(detail::host_table_erase(m.table, cidr.addr));
+            where.hosts = erased;
         }
         if (bpf_map_delete_elem(m.hash, &cidr.addr) == 0)
             where.hosts = true;
@@ -166,6 +163,7 @@ std::string_view rule_list_name(RuleList list) { return list == RuleList::deny ?
 
 Result<AddOutcome> add_rules(const InterfaceMaps& maps, RuleList list, std::span<const Cidr> rules) {
     using detail::RuleHome;
+    const auto lock = XT_TRY(maps.lock());
     const ListMaps m = list_maps(maps, list);
     const bool deny = list == RuleList::deny;
     auto home = [](const Cidr& cidr) { return is_host(cidr) ? RuleHome::hosts : RuleHome::trie; };
@@ -173,14 +171,14 @@ Result<AddOutcome> add_rules(const InterfaceMaps& maps, RuleList list, std::span
     detail::CoverDelta raise, lower;
     if (deny) {
         for (const Cidr& cidr : rules) raise.add(cidr, home(cidr), +1);
-        if (auto ok = raise.apply(maps); !ok) return tl::unexpected(ok.error());
+        XT_TRY(raise.apply(maps));
     }
     std::vector<const Cidr*> added;
     AddOutcome outcome;
-    Status failure;
+    Status applied;  // the first failure, if any
     auto fail_with = [&](const Cidr& cidr, int err, std::string_view why) {
         const char* hint = err == ENOSPC || err == E2BIG ? " (the list is full)" : "";
-        failure = failf(err, "{}: cannot add to the {} list of {}: {}{}; nothing was applied",
+        applied = failf(err, "{}: cannot add to the {} list of {}: {}{}; nothing was applied",
                         format_cidr(cidr), rule_list_name(list), maps.iface, why, hint);
     };
     for (const Cidr& cidr : rules) {
@@ -208,7 +206,7 @@ Result<AddOutcome> add_rules(const InterfaceMaps& maps, RuleList list, std::span
                 detail::CoverDelta spill;
                 spill.add(cidr, RuleHome::trie, +1);
                 if (deny)
-                    if (auto ok = spill.apply(maps); !ok) return tl::unexpected(ok.error());
+                    XT_TRY(spill.apply(maps));
                 lower.add(cidr, RuleHome::hosts, -1);
             }
         }
@@ -219,7 +217,7 @@ Result<AddOutcome> add_rules(const InterfaceMaps& maps, RuleList list, std::span
         added.push_back(&cidr);
         ++outcome.added;
     }
-    if (!failure) {
+    if (!applied) {
         for (const Cidr* undo : added) {
             Deleted gone;
             (void)delete_rule(m, *undo, gone);
@@ -229,27 +227,27 @@ Result<AddOutcome> add_rules(const InterfaceMaps& maps, RuleList list, std::span
             // high: the safe side.
             detail::CoverDelta undo_raise;
             for (const Cidr& cidr : rules) undo_raise.add(cidr, home(cidr), -1);
-            if (auto ok = undo_raise.apply(maps); !ok) return tl::unexpected(ok.error());
+            XT_TRY(undo_raise.apply(maps));
         }
     } else if (deny) {
-        if (auto ok = lower.apply(maps); !ok) return tl::unexpected(ok.error());
+        XT_TRY(lower.apply(maps));
     }
-    if (auto ok = detail::refresh_rule_index(maps); !ok) return tl::unexpected(ok.error());
-    if (!failure) return tl::unexpected(failure.error());  // `failure` holds an error
+    XT_TRY(detail::refresh_rule_index(maps));
+    if (!applied) return tl::unexpected(applied.error());
     return outcome;
 }
 
 Status delete_rules(const InterfaceMaps& maps, RuleList list, std::span<const Cidr> rules) {
+    const auto lock = XT_TRY(maps.lock());
     const ListMaps m = list_maps(maps, list);
     for (const Cidr& cidr : rules) {
-        auto exists = rule_exists(m, cidr);
-        if (!exists) return tl::unexpected(exists.error());
-        if (!*exists)
+        auto exists = XT_TRY(rule_exists(m, cidr));
+        if (!exists)
             return failf(ENOENT, "{}: not in the {} list of {}; nothing was deleted",
                          format_cidr(cidr), rule_list_name(list), maps.iface);
     }
     detail::CoverDelta lower;
-    Status failure;
+    Status deleted;  // the first failure, if any
     for (const Cidr& cidr : rules) {
         Deleted gone;
         auto ok = delete_rule(m, cidr, gone);
@@ -257,15 +255,15 @@ Status delete_rules(const InterfaceMaps& maps, RuleList list, std::span<const Ci
         if (gone.hosts) lower.add(cidr, detail::RuleHome::hosts, -1);
         if (gone.trie) lower.add(cidr, detail::RuleHome::trie, -1);
         if (!ok) {
-            failure = failf(ok.error().code, "{}: cannot delete from the {} list of {}: {}",
+            deleted = failf(ok.error().code, "{}: cannot delete from the {} list of {}: {}",
                             format_cidr(cidr), rule_list_name(list), maps.iface, ok.error().message);
             break;
         }
     }
     if (list == RuleList::deny)
-        if (auto ok = lower.apply(maps); !ok) return ok;
-    if (auto ok = detail::refresh_rule_index(maps); !ok) return ok;
-    return failure;
+        XT_TRY(lower.apply(maps));
+    XT_TRY(detail::refresh_rule_index(maps));
+    return deleted;
 }
 
 Result<std::vector<RuleEntry>> list_rules(const InterfaceMaps& maps, RuleList list) {
@@ -273,15 +271,11 @@ Result<std::vector<RuleEntry>> list_rules(const InterfaceMaps& maps, RuleList li
     std::vector<RuleEntry> out;
     auto from_v4 = [](const xt_lpm_v4& k) { return from_lpm(k); };
     auto from_v6 = [](const xt_lpm_v6& k) { return from_lpm(k); };
-    auto table = detail::host_table_entries(m.table);
-    if (!table) return tl::unexpected(table.error());
-    for (const auto& [addr, hits] : *table) out.push_back({host_cidr(addr), hits});
-    if (auto ok = collect<xt_addr>(m.hash, out, "host rules", host_cidr); !ok)
-        return tl::unexpected(ok.error());
-    if (auto ok = collect<xt_lpm_v4>(m.v4, out, "IPv4 rules", from_v4); !ok)
-        return tl::unexpected(ok.error());
-    if (auto ok = collect<xt_lpm_v6>(m.v6, out, "IPv6 rules", from_v6); !ok)
-        return tl::unexpected(ok.error());
+    auto table = XT_TRY(detail::host_table_entries(m.table));
+    for (const auto& [addr, hits] : table) out.push_back({host_cidr(addr), hits});
+    XT_TRY(collect<xt_addr>(m.hash, out, "host rules", host_cidr));
+    XT_TRY(collect<xt_lpm_v4>(m.v4, out, "IPv4 rules", from_v4));
+    XT_TRY(collect<xt_lpm_v6>(m.v6, out, "IPv6 rules", from_v6));
     std::sort(out.begin(), out.end(),
               [](const RuleEntry& a, const RuleEntry& b) { return cidr_less(a.cidr, b.cidr); });
     // A host rule both in its hash and (written by an older version) in a trie is one rule.

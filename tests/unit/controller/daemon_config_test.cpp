@@ -8,6 +8,7 @@
 #include <fstream>
 #include <string>
 
+#include "config/load_config.hpp"
 #include "controller/daemon_config.hpp"
 
 namespace {
@@ -33,24 +34,25 @@ constexpr const char* kGood = R"({"version": 3,
 TEST_F(DaemonConfigTest, FileValuesWithoutOverrides) {
     auto loaded = xt::controller::load_daemon_config(write("good.json", kGood), {});
     ASSERT_TRUE(loaded) << loaded.error().message;
-    EXPECT_TRUE(loaded->http_ports_given);
-    const auto* c = &loaded->config;
+    const auto* c = &*loaded;
     EXPECT_EQ(c->gateway.iface, "edge0");
     EXPECT_EQ(c->gateway.peer, "edge1");
-    EXPECT_EQ(c->gateway.http_ports, (std::vector<uint16_t>{80, 8080}));
+    ASSERT_TRUE(c->gateway.http_ports);
+    EXPECT_EQ(c->gateway.http_ports->values(), (std::vector<uint16_t>{80, 8080}));
 }
 
 TEST_F(DaemonConfigTest, FlagsOverrideTheFile) {
     xt::controller::Overrides o;
     o.iface = "ga0";
     o.peer = "gb0";
-    o.http_ports = {9000, 9000, 81};
+    o.http_ports = *xt::parse_http_ports("--http-port", std::vector<std::string>{"9000", "81"});
     auto loaded = xt::controller::load_daemon_config(write("good.json", kGood), o);
     ASSERT_TRUE(loaded) << loaded.error().message;
-    const auto* c = &loaded->config;
+    const auto* c = &*loaded;
     EXPECT_EQ(c->gateway.iface, "ga0");
     EXPECT_EQ(c->gateway.peer, "gb0");
-    EXPECT_EQ(c->gateway.http_ports, (std::vector<uint16_t>{81, 9000}));
+    ASSERT_TRUE(c->gateway.http_ports);
+    EXPECT_EQ(c->gateway.http_ports->values(), (std::vector<uint16_t>{81, 9000}));
 }
 
 TEST_F(DaemonConfigTest, InvalidFileListsEveryProblemWithItsPath) {
@@ -76,21 +78,40 @@ TEST_F(DaemonConfigTest, PortsNotGivenAreAdoptedFromTheAttach) {
     o.iface = "ga0";
     auto loaded = xt::controller::load_daemon_config(write("noports.json", R"({"version": 3, "endpoints": []})"), o);
     ASSERT_TRUE(loaded) << loaded.error().message;
-    EXPECT_FALSE(loaded->http_ports_given);
-    o.http_ports = {8080};
+    EXPECT_FALSE(loaded->gateway.http_ports);
+    o.http_ports = *xt::parse_http_ports("--http-port", std::vector<std::string>{"8080"});
     loaded = xt::controller::load_daemon_config(write("noports.json", R"({"version": 3, "endpoints": []})"), o);
     ASSERT_TRUE(loaded) << loaded.error().message;
-    EXPECT_TRUE(loaded->http_ports_given);
+    EXPECT_TRUE(loaded->gateway.http_ports);
     xt_config recorded{};
     recorded.http_ports[0] = 8080;
     recorded.http_ports[3] = 81;
-    EXPECT_EQ(xt::controller::recorded_http_ports(recorded), (std::vector<uint16_t>{8080, 81}));
+    ASSERT_TRUE(xt::HttpPorts::recorded(recorded));
+    EXPECT_EQ(xt::HttpPorts::recorded(recorded)->values(), (std::vector<uint16_t>{81, 8080}));
+    EXPECT_FALSE(xt::HttpPorts::recorded(xt_config{}));
+}
+
+// The same bridge rule as attach --peer and the config file: two valid, different interfaces.
+TEST_F(DaemonConfigTest, PeerMustBeAnotherValidInterface) {
+    xt::controller::Overrides o;
+    o.peer = "edge0";  // the file's iface
+    auto c = xt::controller::load_daemon_config(write("good.json", kGood), o);
+    ASSERT_FALSE(c);
+    EXPECT_EQ(c.error().message, "edge0: the server side of a bridge must be another interface than "
+                                 "its client side");
+    o.peer = "this-name-is-far-too-long-for-linux";
+    EXPECT_FALSE(xt::controller::load_daemon_config(write("good.json", kGood), o));
+    const auto file = xt::config::parse_config(
+        R"({"version": 3, "extra_config": {"xdp-throttle": {"iface": "a0", "peer": "a0"}}, "endpoints": []})");
+    ASSERT_FALSE(file);
+    EXPECT_NE(file.error().message.find(R"(["xdp-throttle"].peer: a0: the server side of a bridge)"),
+              std::string::npos) << file.error().message;
 }
 
 TEST_F(DaemonConfigTest, AtMostTheKernelsHttpPorts) {
-    xt::controller::Overrides o;
-    for (uint16_t p = 1; p <= XT_MAX_HTTP_PORTS + 1; ++p) o.http_ports.push_back(p);
-    auto c = xt::controller::load_daemon_config(write("good.json", kGood), o);
+    std::vector<std::string> ports;
+    for (int p = 1; p <= XT_MAX_HTTP_PORTS + 1; ++p) ports.push_back(std::to_string(p));
+    auto c = xt::parse_http_ports("--http-port", ports);
     ASSERT_FALSE(c);
     EXPECT_NE(c.error().message.find("at most"), std::string::npos) << c.error().message;
 }
@@ -98,7 +119,7 @@ TEST_F(DaemonConfigTest, AtMostTheKernelsHttpPorts) {
 TEST_F(DaemonConfigTest, KernelSettingsCarryLimitsAndPortsKeepTheAttachState) {
     auto loaded = xt::controller::load_daemon_config(write("good.json", kGood), {});
     ASSERT_TRUE(loaded) << loaded.error().message;
-    const auto* c = &loaded->config;
+    const auto* c = &*loaded;
     xt_config base{};
     base.flags = XT_CFG_GATEWAY | XT_CFG_COARSE_CLOCK | XT_CFG_TRACK_TOP;
     base.client_ifindex = 7;

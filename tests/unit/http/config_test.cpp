@@ -79,7 +79,8 @@ TEST(ConfigLoad, GatewayFixtureLoadsEveryBlock) {
     const GatewaySettings& g = c.gateway;
     EXPECT_EQ(g.iface, "veth-edge0");
     EXPECT_EQ(g.peer, "veth-edge1");
-    EXPECT_EQ(g.http_ports, (std::vector<uint16_t>{80, 8080}));
+    ASSERT_TRUE(g.http_ports);
+    EXPECT_EQ(g.http_ports->values(), (std::vector<uint16_t>{80, 8080}));
     EXPECT_EQ(g.trusted_proxies.size(), 2u);
     EXPECT_EQ(g.l3.spike.rate, 1000u);
     EXPECT_EQ(g.l3.spike.burst, 2000u);
@@ -99,7 +100,7 @@ TEST(ConfigLoad, GatewayFixtureLoadsEveryBlock) {
 TEST(ConfigLoad, DefaultsWithoutOwnNamespace) {
     auto loaded = parse_config(R"({"version": 3, "endpoints": []})");
     ASSERT_TRUE(loaded) << loaded.error().message;
-    EXPECT_EQ(loaded->gateway.http_ports, (std::vector<uint16_t>{80}));
+    EXPECT_FALSE(loaded->gateway.http_ports);  // not given: the attach's record, else 80
     EXPECT_EQ(loaded->gateway.l3.spike.rate, 0u);  // off
     EXPECT_TRUE(loaded->gateway.service_limit_all_paths);
 }
@@ -225,7 +226,11 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"own port twice", ROOT(R"({"xdp-throttle":{"http_ports":[80,80]}})"),
                 "http_ports[1]: port 80 listed twice"},
         BadCase{"own empty ports", ROOT(R"({"xdp-throttle":{"http_ports":[]}})"),
-                "http_ports: expected a non-empty array"},
+                "http_ports: expected at least one TCP port"},
+        BadCase{"own ports not a list", ROOT(R"({"xdp-throttle":{"http_ports":80}})"),
+                "http_ports: expected a non-empty array of TCP ports, got number 80"},
+        BadCase{"own too many ports", ROOT(R"({"xdp-throttle":{"http_ports":[1,2,3,4,5,6,7,8,9]}})"),
+                "http_ports: 9 ports given; the XDP program matches at most 8"},
         BadCase{"own bad cidr", ROOT(R"({"xdp-throttle":{"trusted_proxies":["10.0.0.1/8"]}})"),
                 "trusted_proxies[0]: expected an address or CIDR"},
         BadCase{"own bad iface", ROOT(R"({"xdp-throttle":{"iface":"this-name-is-far-too-long-for-linux"}})"),
