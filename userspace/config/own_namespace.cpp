@@ -3,7 +3,7 @@
 
 #include <fmt/format.h>
 
-#include "blocks.hpp"
+#include "own_namespace.hpp"
 #include "common/rate.hpp"
 
 namespace xt::config {

@@ -106,6 +106,12 @@ struct FlowTable::Impl {
     bool hold(Flow& flow, Direction& dir, const packet::TcpFrame& seg);
     // A held segment that the gap no longer separates, taken out of the queue.
     std::optional<HeldSegment> next_ready(Direction& dir);
+    // Feeds the in-order payload of `seg` (from `skip` on) and its FIN to `dir`'s parser: the
+    // events completed in them, or nothing when they are not HTTP we can follow (the flow is
+    // bypassed then).
+    std::optional<std::vector<http::StreamEvent>> parse_in_order(Flow& flow, Direction& dir,
+                                                                 const packet::TcpFrame& seg,
+                                                                 std::size_t skip, Verdict& out);
 
     // client_side.cpp
     Verdict client_segment(Flow& flow, const packet::TcpFrame& seg);
