@@ -18,10 +18,7 @@ Verdict FlowTable::Impl::client_segment(Flow& flow, const packet::TcpFrame& seg)
     }
     if (flow.state == State::rejected) return rejected_client(flow, seg);
     if (seg.has(tcp_flag::syn)) {
-        c.seq_known = c.stream_started = true;
-        c.next_seq = c.stream_base = seg.seq + 1;
-        c.mss = seg.mss;
-        c.window = seg.window;
+        c.take_syn(seg);
         return {};
     }
     c.window = seg.window;

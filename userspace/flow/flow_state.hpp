@@ -34,6 +34,14 @@ struct Direction {
     std::vector<HeldSegment> held;
     uint64_t held_bytes = 0;
 
+    // This end's SYN: its byte stream starts right after it, and it announces the MSS and window.
+    void take_syn(const packet::TcpFrame& syn) {
+        seq_known = stream_started = true;
+        next_seq = stream_base = syn.seq + 1;
+        mss = syn.mss;
+        window = syn.window;
+    }
+
     // The first segment with data or FIN seen in this direction fixes where its byte stream starts
     // (unless its SYN already did): parser offset 0 is that segment's sequence number.
     void start_stream_at(uint32_t seq) {

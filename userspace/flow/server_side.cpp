@@ -16,10 +16,7 @@ Verdict FlowTable::Impl::server_segment(Flow& flow, const packet::TcpFrame& seg)
     }
     if (flow.state == State::rejected) return Verdict{Action::drop, {}, {}, std::nullopt};  // we RST it
     if (seg.has(tcp_flag::syn)) {
-        s.seq_known = s.stream_started = true;
-        s.next_seq = s.stream_base = seg.seq + 1;
-        s.mss = seg.mss;
-        s.window = seg.window;
+        s.take_syn(seg);
         return {};
     }
     s.window = seg.window;
