@@ -88,7 +88,8 @@ std::optional<uint64_t> Fields::whole(std::string_view key, bool required, uint6
         return d >= 0 && d == std::floor(d) && d <= 1.8e19;
     });
     if (!v) return std::nullopt;
-    const uint64_t out = v->is_number_unsigned() ? v->get<uint64_t>() : static_cast<uint64_t>(v->get<double>());
+    const uint64_t out =
+        v->is_number_unsigned() ? v->get<uint64_t>() : static_cast<uint64_t>(v->get<double>());
     if (out > max) {
         problems_.error(path_ / key, fmt::format("expected at most {}, got {}", max, out));
         return std::nullopt;

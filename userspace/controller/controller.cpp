@@ -55,9 +55,9 @@ xt_flow_key kernel_flow_key(const flow::FlowKey& k) {
 Status require_attached(uint32_t ifindex, const std::string& name, const std::string& client_iface) {
     const auto attachment = XT_TRY(query_attachment(static_cast<int>(ifindex)));
     if (!attachment || !attachment->ours)
-        return failf(ErrorKind::not_found, "{}: xdp-throttle is not attached (its pinned state is left from an "
-                             "earlier attach): run 'xdp-throttle attach {} --peer ...' first",
-                     name, client_iface);
+        return failf(ErrorKind::not_found,
+                     "{}: xdp-throttle is not attached (its pinned state is left from an earlier "
+                     "attach): run 'xdp-throttle attach {} --peer ...' first", name, client_iface);
     return {};
 }
 
@@ -167,9 +167,10 @@ Result<std::unique_ptr<Controller>> Controller::create(config::Config config, Co
     state->ports = XT_TRY(gateway_ports(stored, iface));
     state->gateway = XT_TRY(GatewayMaps::open(iface));
     if (!config.gateway.peer.empty() && config.gateway.peer != state->ports.server_iface)
-        return failf(ErrorKind::invalid_input, "{} is bridged to {}, not to {}: re-attach with 'xdp-throttle attach {} "
-                             "--peer {}' or fix the peer", iface, state->ports.server_iface,
-                     config.gateway.peer, iface, config.gateway.peer);
+        return failf(ErrorKind::invalid_input,
+                     "{} is bridged to {}, not to {}: re-attach with 'xdp-throttle attach {} --peer {}' "
+                     "or fix the peer", iface, state->ports.server_iface, config.gateway.peer, iface,
+                     config.gateway.peer);
     config.gateway.peer = state->ports.server_iface;
     if (options.adopt_recorded_http_ports)
         if (auto recorded = recorded_http_ports(stored); !recorded.empty()) config.gateway.http_ports = recorded;

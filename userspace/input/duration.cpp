@@ -31,7 +31,8 @@ Result<uint64_t> parse_duration_ns(std::string_view text) {
                      original, why);
     };
     if (text.empty())
-        return fail(ErrorKind::invalid_input, "empty duration (durations look like 250ms, 10s, 5m, 1h or 1m30s)");
+        return fail(ErrorKind::invalid_input,
+                    "empty duration (durations look like 250ms, 10s, 5m, 1h or 1m30s)");
     if (text[0] == '-') return bad("negative durations are not allowed");
     if (text[0] == '+') text.remove_prefix(1);
     if (text == "0") return uint64_t{0};

@@ -179,7 +179,9 @@ Result<uint64_t> validate_watch_seconds(std::string_view value) {
 }
 
 Result<size_t> validate_top_count(std::string_view value) {
-    return parse_count("-n", value, 1, XT_TOP_DROPS_MAX).map([](uint64_t n) { return static_cast<size_t>(n); });
+    return parse_count("-n", value, 1, XT_TOP_DROPS_MAX).map([](uint64_t n) {
+        return static_cast<size_t>(n);
+    });
 }
 
 }  // namespace xt
