@@ -60,12 +60,12 @@ public:
     // The same, but as a warning: for blocks whose KrakenD schema tolerates extra members.
     void warn_unknown(std::initializer_list<std::string_view> known);
 
-private:
     // The member `key` when it is there and `is_expected`; otherwise nothing, and a problem
     // "expected <expected>, got ..." (or "required: ..." when it is missing and `required`).
     const json* typed(std::string_view key, bool required, std::string_view expected,
                       bool (*is_expected)(const json&));
 
+private:
     const json* object_ = nullptr;
     JsonPath path_;
     Problems& problems_;

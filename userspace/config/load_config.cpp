@@ -27,6 +27,8 @@ constexpr const char* kProxyNs = "qos/ratelimit/proxy";
 constexpr const char* kCircuitBreakerNs = "qos/circuit-breaker";
 constexpr const char* kBotDetectorNs = "security/bot-detector";
 
+bool is_array(const json& value) { return value.is_array(); }
+
 class IgnoredList {
 public:
     void add(const std::string& name, const JsonPath& at) {
@@ -192,16 +194,11 @@ struct Loader {
                                                                              placeholders);
                                     }},
                                    {kBotDetectorNs, into(ep.bot_detector, parse_bot_detector)}});
-        if (const json* backends = fields.get("backend")) {
-            if (!backends->is_array()) {
-                problems.error(at / "backend",
-                               fmt::format("expected an array of backends, got {}", describe(*backends)));
-            } else {
-                for (std::size_t i = 0; i < backends->size(); ++i) {
-                    Backend b;
-                    parse_backend((*backends)[i], (at / "backend")[i], b);
-                    ep.backends.push_back(std::move(b));
-                }
+        if (const json* backends = fields.typed("backend", false, "an array of backends", is_array)) {
+            for (std::size_t i = 0; i < backends->size(); ++i) {
+                Backend b;
+                parse_backend((*backends)[i], (at / "backend")[i], b);
+                ep.backends.push_back(std::move(b));
             }
         }
         if (ep.backends.empty()) problems.warn(at, "endpoint without a backend");
@@ -225,15 +222,9 @@ struct Loader {
                                    {kBotDetectorNs, into(config.bot_detector, parse_bot_detector)},
                                    {kOwnNamespace, into(config.gateway, parse_own_namespace)}});
         http::EndpointMatcher matcher;
-        if (const json* endpoints = fields.get("endpoints")) {
-            if (!endpoints->is_array()) {
-                problems.error(at / "endpoints",
-                               fmt::format("expected an array of endpoints, got {}", describe(*endpoints)));
-            } else {
-                for (std::size_t i = 0; i < endpoints->size(); ++i)
-                    parse_endpoint((*endpoints)[i], (at / "endpoints")[i], matcher);
-            }
-        }
+        if (const json* endpoints = fields.typed("endpoints", false, "an array of endpoints", is_array))
+            for (std::size_t i = 0; i < endpoints->size(); ++i)
+                parse_endpoint((*endpoints)[i], (at / "endpoints")[i], matcher);
     }
 };
 
