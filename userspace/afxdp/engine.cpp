@@ -208,7 +208,7 @@ Result<uint32_t> rx_queue_count(const std::string& ifname) {
     for (const auto& entry : std::filesystem::directory_iterator(dir, ec))
         if (entry.path().filename().string().rfind("rx-", 0) == 0) ++count;
     if (ec) return failf(ec.value(), "AF_XDP: cannot list {}: {}", dir, ec.message());
-    if (count == 0) return failf(ENODEV, "AF_XDP: {} has no RX queue", ifname);
+    if (count == 0) return failf(ErrorKind::unsupported, "AF_XDP: {} has no RX queue", ifname);
     return count;
 }
 
@@ -217,19 +217,19 @@ Engine::~Engine() = default;
 
 Result<std::unique_ptr<Engine>> Engine::create(const EngineConfig& config) {
     if (!is_pow2(config.ring_size) || !is_pow2(config.frame_size) || config.frame_size < 2048)
-        return failf(EINVAL, "AF_XDP: ring size {} and frame size {} must be powers of two "
-                             "(frame size at least 2048)", config.ring_size, config.frame_size);
+        return failf(ErrorKind::invalid_input,
+                     "AF_XDP: ring size {} and frame size {} must be powers of two (frame size at least "
+                     "2048)", config.ring_size, config.frame_size);
     auto s = std::make_unique<State>();
     s->config = config;
     if (s->config.rx_batch == 0) s->config.rx_batch = 64;
     for (int port = 0; port < 2; ++port) {
         PortConfig& pc = s->config.ports[port];
         if (pc.ifname.empty() || ::if_nametoindex(pc.ifname.c_str()) == 0)
-            return failf(ENODEV, "AF_XDP: no such interface '{}'", pc.ifname);
+            return failf(ErrorKind::not_found, "AF_XDP: no such interface '{}'", pc.ifname);
         if (pc.queues.empty()) {
-            auto count = rx_queue_count(pc.ifname);
-            if (!count) return tl::unexpected(count.error());
-            for (uint32_t q = 0; q < *count; ++q) pc.queues.push_back(q);
+            const uint32_t count = XT_TRY(rx_queue_count(pc.ifname));
+            for (uint32_t q = 0; q < count; ++q) pc.queues.push_back(q);
         }
         for (std::size_t i = 0; i < pc.queues.size(); ++i) {
             auto socket = std::make_unique<SocketState>();
@@ -245,8 +245,9 @@ Result<std::unique_ptr<Engine>> Engine::create(const EngineConfig& config) {
     s->stats.rx_by_socket.assign(socket_count, 0);
     s->frames = config.frame_count ? config.frame_count : 4 * config.ring_size * socket_count;
     if (s->frames < 2 * config.ring_size * socket_count)
-        return failf(EINVAL, "AF_XDP: {} frames cannot fill {} rings of {} and keep frames for TX",
-                     s->frames, socket_count, config.ring_size);
+        return failf(ErrorKind::invalid_input,
+                     "AF_XDP: {} frames cannot fill {} rings of {} and keep frames for TX", s->frames,
+                     socket_count, config.ring_size);
     s->area.size = std::size_t{s->frames} * config.frame_size;
     s->area.base = ::mmap(nullptr, s->area.size, PROT_READ | PROT_WRITE,
                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
@@ -327,10 +328,7 @@ Result<std::size_t> Engine::poll_once(int timeout_ms, const Handler& handler) {
 }
 
 Status Engine::run(const std::atomic<bool>& stop, const Handler& handler) {
-    while (!stop.load(std::memory_order_relaxed)) {
-        auto r = poll_once(100, handler);
-        if (!r) return tl::unexpected(r.error());
-    }
+    while (!stop.load(std::memory_order_relaxed)) XT_TRY(poll_once(100, handler));
     return {};
 }
 

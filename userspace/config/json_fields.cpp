@@ -59,46 +59,37 @@ const json* Fields::get(std::string_view key) const {
     return it == object_->end() ? nullptr : &*it;
 }
 
-std::optional<double> Fields::number(std::string_view key, bool required) {
+const json* Fields::typed(std::string_view key, bool required, std::string_view expected,
+                          bool (*is_expected)(const json&)) {
     const json* v = get(key);
     if (!v) {
-        if (required && object_) problems_.error(path_ / key, "required: expected a number");
-        return std::nullopt;
+        if (required && object_) problems_.error(path_ / key, fmt::format("required: expected {}", expected));
+        return nullptr;
     }
-    if (!v->is_number()) {
-        problems_.error(path_ / key, fmt::format("expected a number, got {}", describe(*v)));
-        return std::nullopt;
+    if (!is_expected(*v)) {
+        problems_.error(path_ / key, fmt::format("expected {}, got {}", expected, describe(*v)));
+        return nullptr;
     }
+    return v;
+}
+
+std::optional<double> Fields::number(std::string_view key, bool required) {
+    const json* v = typed(key, required, "a number", [](const json& j) { return j.is_number(); });
+    if (!v) return std::nullopt;
     return v->get<double>();
 }
 
 std::optional<uint64_t> Fields::whole(std::string_view key, bool required, uint64_t max) {
-    const json* v = get(key);
-    if (!v) {
-        if (required && object_)
-            problems_.error(path_ / key, "required: expected a whole number (0 or more)");
-        return std::nullopt;
-    }
-    uint64_t out = 0;
-    if (v->is_number_unsigned()) {
-        out = v->get<uint64_t>();
-    } else if (v->is_number_integer()) {
-        problems_.error(path_ / key,
-                        fmt::format("expected a whole number (0 or more), got {}", describe(*v)));
-        return std::nullopt;
-    } else if (v->is_number_float()) {
-        const double d = v->get<double>();
-        if (d < 0 || d != std::floor(d) || d > 1.8e19) {
-            problems_.error(path_ / key, fmt::format("expected a whole number (0 or more), got {}",
-                                                     describe(*v)));
-            return std::nullopt;
-        }
-        out = static_cast<uint64_t>(d);
-    } else {
-        problems_.error(path_ / key,
-                        fmt::format("expected a whole number (0 or more), got {}", describe(*v)));
-        return std::nullopt;
-    }
+    // 2.0 is a whole number too; above 1.8e19 a double no longer fits in 64 bits.
+    const json* v = typed(key, required, "a whole number (0 or more)", [](const json& j) {
+        if (j.is_number_unsigned()) return true;
+        if (!j.is_number_float()) return false;
+        const double d = j.get<double>();
+        return d >= 0 && d == std::floor(d) && d <= 1.8e19;
+    });
+    if (!v) return std::nullopt;
+    const uint64_t out =
+        v->is_number_unsigned() ? v->get<uint64_t>() : static_cast<uint64_t>(v->get<double>());
     if (out > max) {
         problems_.error(path_ / key, fmt::format("expected at most {}, got {}", max, out));
         return std::nullopt;
@@ -107,36 +98,21 @@ std::optional<uint64_t> Fields::whole(std::string_view key, bool required, uint6
 }
 
 std::optional<std::string> Fields::string(std::string_view key, bool required) {
-    const json* v = get(key);
-    if (!v) {
-        if (required && object_) problems_.error(path_ / key, "required: expected a string");
-        return std::nullopt;
-    }
-    if (!v->is_string()) {
-        problems_.error(path_ / key, fmt::format("expected a string, got {}", describe(*v)));
-        return std::nullopt;
-    }
+    const json* v = typed(key, required, "a string", [](const json& j) { return j.is_string(); });
+    if (!v) return std::nullopt;
     return v->get<std::string>();
 }
 
 std::optional<bool> Fields::boolean(std::string_view key) {
-    const json* v = get(key);
+    const json* v = typed(key, false, "true or false", [](const json& j) { return j.is_boolean(); });
     if (!v) return std::nullopt;
-    if (!v->is_boolean()) {
-        problems_.error(path_ / key, fmt::format("expected true or false, got {}", describe(*v)));
-        return std::nullopt;
-    }
     return v->get<bool>();
 }
 
 std::optional<uint64_t> Fields::duration_ns(std::string_view key) {
-    const json* v = get(key);
+    const json* v = typed(key, false, "a duration such as \"1s\" or \"10m\"",
+                          [](const json& j) { return j.is_string(); });
     if (!v) return std::nullopt;
-    if (!v->is_string()) {
-        problems_.error(path_ / key, fmt::format("expected a duration such as \"1s\" or \"10m\", "
-                                                 "got {}", describe(*v)));
-        return std::nullopt;
-    }
     auto parsed = parse_duration_ns(v->get<std::string>());
     if (!parsed) {
         problems_.error(path_ / key, fmt::format("expected a duration such as \"1s\" or \"10m\" "
@@ -152,13 +128,8 @@ std::optional<uint64_t> Fields::duration_ns(std::string_view key) {
 }
 
 std::optional<std::vector<std::string>> Fields::string_list(std::string_view key) {
-    const json* v = get(key);
+    const json* v = typed(key, false, "an array of strings", [](const json& j) { return j.is_array(); });
     if (!v) return std::nullopt;
-    if (!v->is_array()) {
-        problems_.error(path_ / key,
-                        fmt::format("expected an array of strings, got {}", describe(*v)));
-        return std::nullopt;
-    }
     std::vector<std::string> out;
     bool ok = true;
     for (std::size_t i = 0; i < v->size(); ++i) {

@@ -60,10 +60,30 @@ public:
     // The same, but as a warning: for blocks whose KrakenD schema tolerates extra members.
     void warn_unknown(std::initializer_list<std::string_view> known);
 
+    // The member `key` when it is there and `is_expected`; otherwise nothing, and a problem
+    // "expected <expected>, got ..." (or "required: ..." when it is missing and `required`).
+    const json* typed(std::string_view key, bool required, std::string_view expected,
+                      bool (*is_expected)(const json&));
+
 private:
     const json* object_ = nullptr;
     JsonPath path_;
     Problems& problems_;
 };
+
+// A block KrakenD's schema closes (additionalProperties: false): members outside `known` are
+// errors, and `read(fields)` makes the T. Nothing when the block is not an object or `read`
+// recorded an error; an unknown member alone fails the file but leaves the block usable.
+template <typename T, typename Read>
+std::optional<T> read_closed_block(const json& block, const JsonPath& at, Problems& problems,
+                                   std::initializer_list<std::string_view> known, Read&& read) {
+    Fields fields(block, at, problems);
+    if (!fields.valid()) return std::nullopt;
+    fields.reject_unknown(known);
+    const std::size_t errors_before = problems.errors.size();
+    std::optional<T> out = read(fields);
+    if (problems.errors.size() != errors_before) return std::nullopt;
+    return out;
+}
 
 }  // namespace xt::config

@@ -2,15 +2,19 @@
 // bookkeeping of namespaces we do not enforce.
 #include "config/load_config.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <sstream>
 
 #include <fmt/format.h>
 
-#include "blocks.hpp"
+#include "own_namespace.hpp"
+#include "qos_blocks.hpp"
+#include "ratelimit_blocks.hpp"
 #include "http/endpoint_matcher.hpp"
 
 namespace xt::config {
@@ -22,6 +26,8 @@ constexpr const char* kServiceNs = "qos/ratelimit/service";
 constexpr const char* kProxyNs = "qos/ratelimit/proxy";
 constexpr const char* kCircuitBreakerNs = "qos/circuit-breaker";
 constexpr const char* kBotDetectorNs = "security/bot-detector";
+
+bool is_array(const json& value) { return value.is_array(); }
 
 class IgnoredList {
 public:
@@ -43,17 +49,36 @@ struct Loader {
     Config config;
     std::vector<std::string> root_hosts;
 
-    // Visits each namespace of an extra_config; `handle` returns false for the ones it ignores.
-    template <typename Handle>
-    void each_namespace(const json& extra, const JsonPath& at, Handle&& handle) {
-        if (!extra.is_object()) {
-            problems.error(at, fmt::format("expected an object, got {}", describe(extra)));
+    using NamespaceParser = std::function<void(const json& block, const JsonPath& at)>;
+
+    // Hands each namespace of the extra_config in `fields` to its parser; the namespaces without
+    // one are noted as ignored.
+    void read_extra_config(const Fields& fields,
+                           std::initializer_list<std::pair<std::string_view, NamespaceParser>> parsers) {
+        const json* extra = fields.get("extra_config");
+        if (!extra) return;
+        const JsonPath at = fields.path() / "extra_config";
+        if (!extra->is_object()) {
+            problems.error(at, fmt::format("expected an object, got {}", describe(*extra)));
             return;
         }
-        for (const auto& [name, block] : extra.items()) {
+        for (const auto& [name, block] : extra->items()) {
             if (is_annotation_key(name)) continue;
-            if (!handle(name, block, at / name)) ignored.add(name, at / name);
+            const auto parser = std::find_if(parsers.begin(), parsers.end(),
+                                             [&name = name](const auto& p) { return p.first == name; });
+            if (parser == parsers.end())
+                ignored.add(name, at / name);
+            else
+                parser->second(block, at / name);
         }
+    }
+
+    // The NamespaceParser that stores parse(block, at, problems) in `target`.
+    template <typename T, typename Parse>
+    NamespaceParser into(T& target, Parse parse) {
+        return [this, &target, parse](const json& block, const JsonPath& at) {
+            target = parse(block, at, problems);
+        };
     }
 
     std::optional<BackendHost> parse_host(const std::string& url, const JsonPath& at) {
@@ -125,19 +150,8 @@ struct Loader {
         if (out.hosts.empty() && fields.has("extra_config"))
             problems.warn(at, "backend without host (here or at the root): its proxy limit can never "
                               "match a flow");
-        if (const json* extra = fields.get("extra_config")) {
-            each_namespace(*extra, at / "extra_config", [&](const std::string& name, const json& block,
-                                                           const JsonPath& ns_at) {
-                if (name == kProxyNs) {
-                    out.proxy_limit = parse_proxy_limit(block, ns_at, problems);
-                } else if (name == kCircuitBreakerNs) {
-                    out.circuit_breaker = parse_circuit_breaker(block, ns_at, problems);
-                } else {
-                    return false;
-                }
-                return true;
-            });
-        }
+        read_extra_config(fields, {{kProxyNs, into(out.proxy_limit, parse_proxy_limit)},
+                                   {kCircuitBreakerNs, into(out.circuit_breaker, parse_circuit_breaker)}});
     }
 
     void parse_endpoint(const json& value, const JsonPath& at, http::EndpointMatcher& matcher) {
@@ -174,29 +188,17 @@ struct Loader {
             return;
         }
         const std::vector<std::string> placeholders = pattern->placeholders();
-        if (const json* extra = fields.get("extra_config")) {
-            each_namespace(*extra, at / "extra_config", [&](const std::string& name, const json& block,
-                                                           const JsonPath& ns_at) {
-                if (name == kRouterNs) {
-                    ep.router_limit = parse_router_limit(block, ns_at, problems, placeholders);
-                } else if (name == kBotDetectorNs) {
-                    ep.bot_detector = parse_bot_detector(block, ns_at, problems);
-                } else {
-                    return false;
-                }
-                return true;
-            });
-        }
-        if (const json* backends = fields.get("backend")) {
-            if (!backends->is_array()) {
-                problems.error(at / "backend",
-                               fmt::format("expected an array of backends, got {}", describe(*backends)));
-            } else {
-                for (std::size_t i = 0; i < backends->size(); ++i) {
-                    Backend b;
-                    parse_backend((*backends)[i], (at / "backend")[i], b);
-                    ep.backends.push_back(std::move(b));
-                }
+        read_extra_config(fields, {{kRouterNs,
+                                    [&](const json& block, const JsonPath& ns_at) {
+                                        ep.router_limit = parse_router_limit(block, ns_at, problems,
+                                                                             placeholders);
+                                    }},
+                                   {kBotDetectorNs, into(ep.bot_detector, parse_bot_detector)}});
+        if (const json* backends = fields.typed("backend", false, "an array of backends", is_array)) {
+            for (std::size_t i = 0; i < backends->size(); ++i) {
+                Backend b;
+                parse_backend((*backends)[i], (at / "backend")[i], b);
+                ep.backends.push_back(std::move(b));
             }
         }
         if (ep.backends.empty()) problems.warn(at, "endpoint without a backend");
@@ -216,31 +218,13 @@ struct Loader {
             problems.warn(at, "no \"version\": KrakenD requires \"version\": 3");
         }
         if (auto hosts = fields.string_list("host")) root_hosts = *hosts;
-        if (const json* extra = fields.get("extra_config")) {
-            each_namespace(*extra, at / "extra_config", [&](const std::string& name, const json& block,
-                                                           const JsonPath& ns_at) {
-                if (name == kServiceNs) {
-                    config.service_limit = parse_service_limit(block, ns_at, problems);
-                } else if (name == kBotDetectorNs) {
-                    config.bot_detector = parse_bot_detector(block, ns_at, problems);
-                } else if (name == kOwnNamespace) {
-                    config.gateway = parse_own_namespace(block, ns_at, problems);
-                } else {
-                    return false;
-                }
-                return true;
-            });
-        }
+        read_extra_config(fields, {{kServiceNs, into(config.service_limit, parse_service_limit)},
+                                   {kBotDetectorNs, into(config.bot_detector, parse_bot_detector)},
+                                   {kOwnNamespace, into(config.gateway, parse_own_namespace)}});
         http::EndpointMatcher matcher;
-        if (const json* endpoints = fields.get("endpoints")) {
-            if (!endpoints->is_array()) {
-                problems.error(at / "endpoints",
-                               fmt::format("expected an array of endpoints, got {}", describe(*endpoints)));
-            } else {
-                for (std::size_t i = 0; i < endpoints->size(); ++i)
-                    parse_endpoint((*endpoints)[i], (at / "endpoints")[i], matcher);
-            }
-        }
+        if (const json* endpoints = fields.typed("endpoints", false, "an array of endpoints", is_array))
+            for (std::size_t i = 0; i < endpoints->size(); ++i)
+                parse_endpoint((*endpoints)[i], (at / "endpoints")[i], matcher);
     }
 };
 
@@ -303,7 +287,7 @@ Result<Config> to_result(CheckReport report) {
     std::string message = fmt::format("{}: {} problem{}:", report.config.source, report.problems.size(),
                                       report.problems.size() == 1 ? "" : "s");
     for (const auto& p : report.problems) message += "\n  " + p;
-    return fail(std::move(message), EINVAL);
+    return fail(ErrorKind::invalid_input, std::move(message));
 }
 }  // namespace
 

@@ -1,7 +1,7 @@
 // The "xdp-throttle" namespace: what KrakenD has no word for. Field by field in examples/README.md.
 #include <fmt/format.h>
 
-#include "blocks.hpp"
+#include "own_namespace.hpp"
 #include "common/rate.hpp"
 #include "input/bridge.hpp"
 #include "input/http_ports.hpp"

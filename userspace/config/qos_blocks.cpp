@@ -3,53 +3,52 @@
 #include <fmt/format.h>
 #include <re2/re2.h>
 
-#include "blocks.hpp"
+#include "qos_blocks.hpp"
 
 namespace xt::config {
 
 std::optional<CircuitBreaker> parse_circuit_breaker(const json& block, const JsonPath& at,
                                                     Problems& problems) {
-    Fields fields(block, at, problems);
-    if (!fields.valid()) return std::nullopt;
-    fields.reject_unknown({"interval", "timeout", "max_errors", "log_status_change", "name"});
-    const std::size_t errors_before = problems.errors.size();
-    CircuitBreaker cb;
-    // Seconds, as in KrakenD (plain integers, not duration strings). One day is far beyond any
-    // useful window and keeps the nanosecond arithmetic of the enforcement stage safe.
-    constexpr uint64_t kMaxSeconds = 86400;
-    if (auto v = fields.whole("interval", true, kMaxSeconds)) cb.interval_s = *v;
-    if (auto v = fields.whole("timeout", true, kMaxSeconds)) cb.timeout_s = *v;
-    if (auto v = fields.whole("max_errors", true, UINT32_MAX)) cb.max_errors = *v;
-    if (auto v = fields.boolean("log_status_change")) cb.log_status_change = *v;
-    if (auto v = fields.string("name")) cb.name = *v;
-    if (problems.errors.size() != errors_before) return std::nullopt;
-    return cb;
+    return read_closed_block<CircuitBreaker>(
+        block, at, problems, {"interval", "timeout", "max_errors", "log_status_change", "name"},
+        [](Fields& fields) {
+            CircuitBreaker cb;
+            // Seconds, as in KrakenD (plain integers, not duration strings). One day is far beyond
+            // any useful window and keeps the nanosecond arithmetic of the enforcement stage safe.
+            constexpr uint64_t kMaxSeconds = 86400;
+            if (auto v = fields.whole("interval", true, kMaxSeconds)) cb.interval_s = *v;
+            if (auto v = fields.whole("timeout", true, kMaxSeconds)) cb.timeout_s = *v;
+            if (auto v = fields.whole("max_errors", true, UINT32_MAX)) cb.max_errors = *v;
+            if (auto v = fields.boolean("log_status_change")) cb.log_status_change = *v;
+            if (auto v = fields.string("name")) cb.name = *v;
+            return cb;
+        });
 }
 
 std::optional<BotDetector> parse_bot_detector(const json& block, const JsonPath& at,
                                               Problems& problems) {
-    Fields fields(block, at, problems);
-    if (!fields.valid()) return std::nullopt;
-    fields.reject_unknown({"allow", "deny", "patterns", "cache_size", "empty_user_agent_is_bot"});
-    const std::size_t errors_before = problems.errors.size();
-    BotDetector bot;
-    if (auto v = fields.string_list("allow")) bot.allow = *v;
-    if (auto v = fields.string_list("deny")) bot.deny = *v;
-    if (auto v = fields.string_list("patterns")) bot.patterns = *v;
-    if (auto v = fields.whole("cache_size", false, 100'000'000)) bot.cache_size = *v;
-    if (auto v = fields.boolean("empty_user_agent_is_bot")) bot.empty_user_agent_is_bot = *v;
-    // KrakenD compiles the patterns with Go's regexp (RE2 syntax) and refuses to start on a bad one.
-    RE2::Options options;
-    options.set_log_errors(false);
-    for (std::size_t i = 0; i < bot.patterns.size(); ++i) {
-        RE2 re(bot.patterns[i], options);
-        if (!re.ok())
-            problems.error((at / "patterns")[i],
-                           fmt::format("expected a regular expression (RE2/Go syntax): {}",
-                                       re.error()));
-    }
-    if (problems.errors.size() != errors_before) return std::nullopt;
-    return bot;
+    return read_closed_block<BotDetector>(
+        block, at, problems, {"allow", "deny", "patterns", "cache_size", "empty_user_agent_is_bot"},
+        [&](Fields& fields) {
+            BotDetector bot;
+            if (auto v = fields.string_list("allow")) bot.allow = *v;
+            if (auto v = fields.string_list("deny")) bot.deny = *v;
+            if (auto v = fields.string_list("patterns")) bot.patterns = *v;
+            if (auto v = fields.whole("cache_size", false, 100'000'000)) bot.cache_size = *v;
+            if (auto v = fields.boolean("empty_user_agent_is_bot")) bot.empty_user_agent_is_bot = *v;
+            // KrakenD compiles the patterns with Go's regexp (RE2 syntax) and refuses to start on a
+            // bad one.
+            RE2::Options options;
+            options.set_log_errors(false);
+            for (std::size_t i = 0; i < bot.patterns.size(); ++i) {
+                RE2 re(bot.patterns[i], options);
+                if (!re.ok())
+                    problems.error((at / "patterns")[i],
+                                   fmt::format("expected a regular expression (RE2/Go syntax): {}",
+                                               re.error()));
+            }
+            return bot;
+        });
 }
 
 }  // namespace xt::config

@@ -10,7 +10,7 @@
 
 #include <fmt/format.h>
 
-#include "blocks.hpp"
+#include "ratelimit_blocks.hpp"
 #include "input/duration.hpp"
 
 namespace xt::config {
@@ -172,23 +172,23 @@ std::optional<RateLimit> parse_service_limit(const json& block, const JsonPath& 
 }
 
 std::optional<TokenRate> parse_proxy_limit(const json& block, const JsonPath& at, Problems& problems) {
-    Fields fields(block, at, problems);
-    if (!fields.valid()) return std::nullopt;
-    fields.reject_unknown({"max_rate", "capacity", "every"});
-    const std::size_t errors_before = problems.errors.size();
-    // KrakenD's schema requires max_rate; capacity is required by the schema but defaulted by the
-    // code, so a file without it still loads.
-    if (!fields.has("max_rate")) {
-        problems.error(at / "max_rate", "required: expected a number of requests per `every`");
-        return std::nullopt;
-    }
-    const uint64_t every = read_every(fields, /*raise_to_one_second=*/false, problems);
-    const auto capacity = read_capacity(fields, "capacity");
-    auto rate = read_rate(fields, "max_rate", every, problems);
-    if (problems.errors.size() != errors_before || !rate) return std::nullopt;
-    TokenRate out{*rate, 0, every};
-    out.capacity = (capacity && *capacity > 0) ? *capacity : default_capacity(*rate, every);
-    return out;
+    return read_closed_block<TokenRate>(
+        block, at, problems, {"max_rate", "capacity", "every"},
+        [&](Fields& fields) -> std::optional<TokenRate> {
+            // KrakenD's schema requires max_rate; capacity is required by the schema but defaulted
+            // by the code, so a file without it still loads.
+            if (!fields.has("max_rate")) {
+                problems.error(at / "max_rate", "required: expected a number of requests per `every`");
+                return std::nullopt;
+            }
+            const uint64_t every = read_every(fields, /*raise_to_one_second=*/false, problems);
+            const auto capacity = read_capacity(fields, "capacity");
+            auto rate = read_rate(fields, "max_rate", every, problems);
+            if (!rate) return std::nullopt;
+            TokenRate out{*rate, 0, every};
+            out.capacity = (capacity && *capacity > 0) ? *capacity : default_capacity(*rate, every);
+            return out;
+        });
 }
 
 }  // namespace xt::config

@@ -53,12 +53,11 @@ xt_flow_key kernel_flow_key(const flow::FlowKey& k) {
 
 // The XDP hook of `ifindex` must hold our program: pins survive a detach, a bridge does not.
 Status require_attached(uint32_t ifindex, const std::string& name, const std::string& client_iface) {
-    auto attachment = query_attachment(static_cast<int>(ifindex));
-    if (!attachment) return tl::unexpected(attachment.error());
-    if (!*attachment || !(*attachment)->ours)
-        return failf(ENOENT, "{}: xdp-throttle is not attached (its pinned state is left from an "
-                             "earlier attach): run 'xdp-throttle attach {} --peer ...' first",
-                     name, client_iface);
+    const auto attachment = XT_TRY(query_attachment(static_cast<int>(ifindex)));
+    if (!attachment || !attachment->ours)
+        return failf(ErrorKind::not_found,
+                     "{}: xdp-throttle is not attached (its pinned state is left from an earlier "
+                     "attach): run 'xdp-throttle attach {} --peer ...' first", name, client_iface);
     return {};
 }
 
@@ -159,41 +158,34 @@ Result<std::unique_ptr<Controller>> Controller::create(config::Config config, Co
 
     std::error_code fs_error;
     if (!std::filesystem::is_directory(pin_dir(iface), fs_error))
-        return failf(ENOENT, "{}: xdp-throttle is not attached ({} does not exist): run 'xdp-throttle "
-                             "attach {} --peer SERVER_SIDE_IFACE' first{}", iface, pin_dir(iface).string(),
-                     iface, std::getenv(kBpffsEnv) ? "" : " (or set XDP_THROTTLE_BPFFS to the bpffs it used)");
-    auto maps = InterfaceMaps::open(iface);
-    if (!maps) return tl::unexpected(maps.error());
-    state->maps = std::move(*maps);
-    auto stored = read_config(state->maps);
-    if (!stored) return tl::unexpected(stored.error());
-    auto ports = gateway_ports(*stored, iface);
-    if (!ports) return tl::unexpected(ports.error());
-    state->ports = std::move(*ports);
-    auto gateway = GatewayMaps::open(iface);
-    if (!gateway) return tl::unexpected(gateway.error());
-    state->gateway = std::move(*gateway);
+        return failf(ErrorKind::not_found,
+                     "{}: xdp-throttle is not attached ({} does not exist): run 'xdp-throttle attach {} "
+                     "--peer SERVER_SIDE_IFACE' first{}", iface, pin_dir(iface).string(), iface,
+                     std::getenv(kBpffsEnv) ? "" : " (or set XDP_THROTTLE_BPFFS to the bpffs it used)");
+    state->maps = XT_TRY(InterfaceMaps::open(iface));
+    const xt_config stored = XT_TRY(read_config(state->maps));
+    state->ports = XT_TRY(gateway_ports(stored, iface));
+    state->gateway = XT_TRY(GatewayMaps::open(iface));
     if (!config.gateway.peer.empty() && config.gateway.peer != state->ports.server_iface)
-        return failf(EINVAL, "{} is bridged to {}, not to {}: re-attach with 'xdp-throttle attach {} "
-                             "--peer {}' or fix the peer", iface, state->ports.server_iface,
-                     config.gateway.peer, iface, config.gateway.peer);
+        return failf(ErrorKind::invalid_input,
+                     "{} is bridged to {}, not to {}: re-attach with 'xdp-throttle attach {} --peer {}' "
+                     "or fix the peer", iface, state->ports.server_iface, config.gateway.peer, iface,
+                     config.gateway.peer);
     config.gateway.peer = state->ports.server_iface;
     if (!config.gateway.http_ports)  // neither file nor flag: what the attach recorded
-        config.gateway.http_ports = HttpPorts::recorded(*stored).value_or(HttpPorts{});
-    if (auto ok = require_attached(state->ports.client_ifindex, iface, iface); !ok) return tl::unexpected(ok.error());
-    if (auto ok = require_attached(state->ports.server_ifindex, state->ports.server_iface, iface); !ok)
-        return tl::unexpected(ok.error());
+        config.gateway.http_ports = HttpPorts::recorded(stored).value_or(HttpPorts{});
+    XT_TRY(require_attached(state->ports.client_ifindex, iface, iface));
+    XT_TRY(require_attached(state->ports.server_ifindex, state->ports.server_iface, iface));
 
     // Two controllers would steal each other's XSKMAP slots; a heartbeat left by a dead one is fine.
-    auto beat = read_heartbeat(state->gateway);
-    if (!beat) return tl::unexpected(beat.error());
-    if (heartbeat_fresh(*beat, monotonic_now_ns()) && beat->pid != static_cast<uint32_t>(::getpid()) &&
-        process_alive(beat->pid))
-        return failf(EBUSY, "another controller (pid {}) is serving {}: stop it first", beat->pid, iface);
+    const xt_heartbeat beat = XT_TRY(read_heartbeat(state->gateway));
+    if (heartbeat_fresh(beat, monotonic_now_ns()) && beat.pid != static_cast<uint32_t>(::getpid()) &&
+        process_alive(beat.pid))
+        return failf(ErrorKind::busy, "another controller (pid {}) is serving {}: stop it first", beat.pid,
+                     iface);
 
-    auto policy = policy::PolicyEngine::create(config, policy::monotonic_clock());
-    if (!policy) return tl::unexpected(policy.error());
-    state->policy = std::make_unique<policy::PolicyEngine>(std::move(*policy));
+    state->policy = std::make_unique<policy::PolicyEngine>(
+        XT_TRY(policy::PolicyEngine::create(config, policy::monotonic_clock())));
     state->table = std::make_unique<flow::FlowTable>(flow::FlowTableOptions::from(config.gateway),
                                                      *state->policy, policy::monotonic_clock());
 
@@ -202,12 +194,10 @@ Result<std::unique_ptr<Controller>> Controller::create(config::Config config, Co
     ec.ring_size = options.ring_size;
     ec.ports[0] = {state->ports.client_iface, {}, state->gateway.xsk_client.get()};
     ec.ports[1] = {state->ports.server_iface, {}, state->gateway.xsk_server.get()};
-    auto engine = afxdp::Engine::create(ec);
-    if (!engine) return tl::unexpected(engine.error());
-    state->engine = std::move(*engine);
+    state->engine = XT_TRY(afxdp::Engine::create(ec));
     // Last: a controller that cannot start leaves the kernel settings as they were (its sockets in
     // the XSKMAPs are harmless: nothing is steered to them without a fresh heartbeat).
-    if (auto ok = apply_kernel_settings(state->maps, config.gateway); !ok) return tl::unexpected(ok.error());
+    XT_TRY(apply_kernel_settings(state->maps, config.gateway));
     state->config = std::move(config);
     return std::make_unique<Controller>(std::move(state));
 }

@@ -10,12 +10,6 @@ namespace xt::flow {
 using packet::seq_after;
 namespace tcp_flag = packet::tcp_flag;
 
-namespace {
-std::string_view as_text(std::span<const uint8_t> bytes) {
-    return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
-}
-}  // namespace
-
 Verdict FlowTable::Impl::client_segment(Flow& flow, const packet::TcpFrame& seg) {
     Direction& c = flow.client;
     if (flow.state == State::bypass) {
@@ -24,10 +18,7 @@ Verdict FlowTable::Impl::client_segment(Flow& flow, const packet::TcpFrame& seg)
     }
     if (flow.state == State::rejected) return rejected_client(flow, seg);
     if (seg.has(tcp_flag::syn)) {
-        c.seq_known = c.stream_started = true;
-        c.next_seq = c.stream_base = seg.seq + 1;
-        c.mss = seg.mss;
-        c.window = seg.window;
+        c.take_syn(seg);
         return {};
     }
     c.window = seg.window;
@@ -84,22 +75,9 @@ Verdict FlowTable::Impl::client_segment(Flow& flow, const packet::TcpFrame& seg)
 bool FlowTable::Impl::client_in_order(Flow& flow, const packet::TcpFrame& seg, std::size_t skip,
                                       Verdict& out) {
     Direction& c = flow.client;
-    const auto payload = seg.payload().subspan(skip);
-    c.next_seq = seg.seq_end();
-    std::vector<http::StreamEvent> events;
-    if (!payload.empty()) {
-        auto fed = c.parser.feed(as_text(payload));
-        if (!fed) {
-            to_bypass(flow, counters.bypass_parse_error, out, true);
-            return true;
-        }
-        events = std::move(*fed);
-    }
-    if (seg.has(tcp_flag::fin)) {
-        c.fin_seen = true;
-        (void)c.parser.finish();  // a request cut short by the client's FIN is the backend's problem
-    }
-    for (auto& e : events) {
+    auto events = parse_in_order(flow, c, seg, skip, out);
+    if (!events) return true;
+    for (auto& e : *events) {
         if (e.type != http::StreamEvent::Type::head) continue;
         ++counters.requests;
         policy::RequestInfo request;

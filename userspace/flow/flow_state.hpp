@@ -34,6 +34,14 @@ struct Direction {
     std::vector<HeldSegment> held;
     uint64_t held_bytes = 0;
 
+    // This end's SYN: its byte stream starts right after it, and it announces the MSS and window.
+    void take_syn(const packet::TcpFrame& syn) {
+        seq_known = stream_started = true;
+        next_seq = stream_base = syn.seq + 1;
+        mss = syn.mss;
+        window = syn.window;
+    }
+
     // The first segment with data or FIN seen in this direction fixes where its byte stream starts
     // (unless its SYN already did): parser offset 0 is that segment's sequence number.
     void start_stream_at(uint32_t seq) {
@@ -106,6 +114,12 @@ struct FlowTable::Impl {
     bool hold(Flow& flow, Direction& dir, const packet::TcpFrame& seg);
     // A held segment that the gap no longer separates, taken out of the queue.
     std::optional<HeldSegment> next_ready(Direction& dir);
+    // Feeds the in-order payload of `seg` (from `skip` on) and its FIN to `dir`'s parser: the
+    // events completed in them, or nothing when they are not HTTP we can follow (the flow is
+    // bypassed then).
+    std::optional<std::vector<http::StreamEvent>> parse_in_order(Flow& flow, Direction& dir,
+                                                                 const packet::TcpFrame& seg,
+                                                                 std::size_t skip, Verdict& out);
 
     // client_side.cpp
     Verdict client_segment(Flow& flow, const packet::TcpFrame& seg);

@@ -112,6 +112,29 @@ std::optional<HeldSegment> FlowTable::Impl::next_ready(Direction& dir) {
     return std::nullopt;
 }
 
+std::optional<std::vector<http::StreamEvent>> FlowTable::Impl::parse_in_order(
+    Flow& flow, Direction& dir, const packet::TcpFrame& seg, std::size_t skip, Verdict& out) {
+    const auto payload = seg.payload().subspan(skip);
+    dir.next_seq = seg.seq_end();
+    std::vector<http::StreamEvent> events;
+    if (!payload.empty()) {
+        auto fed = dir.parser.feed({reinterpret_cast<const char*>(payload.data()), payload.size()});
+        if (!fed) {
+            to_bypass(flow, counters.bypass_parse_error, out, &dir == &flow.client);
+            return std::nullopt;
+        }
+        events = std::move(*fed);
+    }
+    if (seg.has(tcp_flag::fin)) {
+        dir.fin_seen = true;
+        // Ends a close-delimited response. A message cut short by the FIN is not ours to judge: the
+        // other end sees it as it would without us.
+        if (auto finished = dir.parser.finish())
+            for (auto& e : *finished) events.push_back(std::move(e));
+    }
+    return events;
+}
+
 FlowTable::FlowTable(FlowTableOptions options, policy::PolicyEngine& policy, policy::Clock clock)
     : impl_(std::make_unique<Impl>()) {
     impl_->options = std::move(options);

@@ -16,10 +16,7 @@ Verdict FlowTable::Impl::server_segment(Flow& flow, const packet::TcpFrame& seg)
     }
     if (flow.state == State::rejected) return Verdict{Action::drop, {}, {}, std::nullopt};  // we RST it
     if (seg.has(tcp_flag::syn)) {
-        s.seq_known = s.stream_started = true;
-        s.next_seq = s.stream_base = seg.seq + 1;
-        s.mss = seg.mss;
-        s.window = seg.window;
+        s.take_syn(seg);
         return {};
     }
     s.window = seg.window;
@@ -67,24 +64,9 @@ Verdict FlowTable::Impl::server_segment(Flow& flow, const packet::TcpFrame& seg)
 
 void FlowTable::Impl::server_in_order(Flow& flow, const packet::TcpFrame& seg, std::size_t skip,
                                       Verdict& out) {
-    Direction& s = flow.server;
-    const auto payload = seg.payload().subspan(skip);
-    s.next_seq = seg.seq_end();
-    std::vector<http::StreamEvent> events;
-    if (!payload.empty()) {
-        auto fed = s.parser.feed({reinterpret_cast<const char*>(payload.data()), payload.size()});
-        if (!fed) {
-            to_bypass(flow, counters.bypass_parse_error, out, false);
-            return;
-        }
-        events = std::move(*fed);
-    }
-    if (seg.has(tcp_flag::fin)) {
-        s.fin_seen = true;
-        if (auto finished = s.parser.finish())  // ends a close-delimited response
-            for (auto& e : *finished) events.push_back(std::move(e));
-    }
-    for (auto& e : events) {
+    auto events = parse_in_order(flow, flow.server, seg, skip, out);
+    if (!events) return;
+    for (auto& e : *events) {
         if (e.type == http::StreamEvent::Type::message_end) {
             if (flow.interim_response) flow.interim_response = false;
             else ++flow.responses_done;

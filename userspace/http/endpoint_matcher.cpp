@@ -37,13 +37,14 @@ std::vector<std::string> EndpointPattern::placeholders() const {
 
 Result<EndpointPattern> parse_endpoint_pattern(std::string_view text) {
     if (text.empty() || text.front() != '/')
-        return failf(0, "expected a path starting with '/', got \"{}\"", text);
+        return failf(ErrorKind::invalid_input, "expected a path starting with '/', got \"{}\"", text);
     EndpointPattern pattern;
     pattern.text = std::string(text);
     for (std::string_view seg : split_segments(text)) {
         PatternSegment out;
         if (seg.find('*') != std::string_view::npos)
-            return failf(0, "wildcard segments are not supported (KrakenD CE has none): \"{}\"", text);
+            return failf(ErrorKind::invalid_input,
+                         "wildcard segments are not supported (KrakenD CE has none): \"{}\"", text);
         if (seg.size() >= 2 && seg.front() == '{' && seg.back() == '}') {
             out.placeholder = true;
             out.text = std::string(seg.substr(1, seg.size() - 2));
@@ -55,13 +56,16 @@ Result<EndpointPattern> parse_endpoint_pattern(std::string_view text) {
         }
         if (out.placeholder) {
             if (out.text.empty() || out.text.find_first_of("{}:") != std::string::npos)
-                return failf(0, "expected a placeholder such as {{id}}, got \"{}\" in \"{}\"", seg, text);
+                return failf(ErrorKind::invalid_input,
+                             "expected a placeholder such as {{id}}, got \"{}\" in \"{}\"", seg, text);
             for (const auto& earlier : pattern.segments)
                 if (earlier.placeholder && earlier.text == out.text)
-                    return failf(0, "placeholder {{{}}} appears twice in \"{}\"", out.text, text);
+                    return failf(ErrorKind::invalid_input, "placeholder {{{}}} appears twice in \"{}\"",
+                                 out.text, text);
         } else if (out.text.find_first_of("{}") != std::string::npos) {
-            return failf(0, "a placeholder must be a whole path segment such as /{{id}}/, got \"{}\" "
-                            "in \"{}\"", seg, text);
+            return failf(ErrorKind::invalid_input,
+                         "a placeholder must be a whole path segment such as /{{id}}/, got \"{}\" in \"{}\"",
+                         seg, text);
         }
         pattern.segments.push_back(std::move(out));
     }
@@ -160,8 +164,9 @@ Status EndpointMatcher::add(std::string_view method, const EndpointPattern& patt
                 node->placeholder = std::make_unique<Node>();
                 node->placeholder_name = seg.text;
             } else if (node->placeholder_name != seg.text) {
-                return failf(0, "{} {}: placeholder {{{}}} conflicts with {{{}}} at the same position "
-                                "of another {} endpoint (KrakenD's router refuses this too)",
+                return failf(ErrorKind::invalid_input,
+                             "{} {}: placeholder {{{}}} conflicts with {{{}}} at the same position "
+                             "of another {} endpoint (KrakenD's router refuses this too)",
                              method, pattern.text, seg.text, node->placeholder_name, method);
             }
             node = node->placeholder.get();
@@ -172,8 +177,8 @@ Status EndpointMatcher::add(std::string_view method, const EndpointPattern& patt
         }
     }
     if (node->endpoint)
-        return failf(0, "{} {} is defined twice (the same route as \"{}\")", method, pattern.text,
-                     node->pattern_text);
+        return failf(ErrorKind::invalid_input, "{} {} is defined twice (the same route as \"{}\")", method,
+                     pattern.text, node->pattern_text);
     node->endpoint = endpoint;
     node->pattern_text = pattern.text;
     return {};

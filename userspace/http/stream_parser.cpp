@@ -35,6 +35,13 @@ struct StreamParser::State {
     bool head_paused = false, end_paused = false;
 
     std::vector<StreamEvent>* out = nullptr;
+
+    const char* messages() const { return kind == StreamKind::requests ? "request" : "response"; }
+    // A stream that broke stays broken: every later call returns the same error.
+    tl::unexpected<Error> die(ErrorKind why, std::string message) {
+        dead = Error{why, std::move(message)};
+        return tl::unexpected(*dead);
+    }
 };
 
 namespace {
@@ -156,21 +163,22 @@ int on_message_complete(http_parser* p) {
     return 0;
 }
 
-Error parse_error(const State& s, http_parser* p, uint64_t at) {
-    const char* what = s.kind == StreamKind::requests ? "request" : "response";
+// Why http_parser stopped at stream byte `at`.
+std::string parse_error(const State& s, const http_parser* p, uint64_t at) {
+    const char* what = s.messages();
     if (s.too_many_headers)
-        return Error{EBADMSG, fmt::format("invalid HTTP {} at stream byte {}: more than {} header "
-                                          "fields", what, at, s.limits.max_headers)};
+        return fmt::format("invalid HTTP {} at stream byte {}: more than {} header fields", what, at,
+                           s.limits.max_headers);
     if (!s.bad_field_name.empty()) {
         std::string shown = s.bad_field_name.substr(0, 40);
         for (auto& c : shown)
             if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e) c = '?';
-        return Error{EBADMSG, fmt::format("invalid HTTP {} at stream byte {}: invalid character in "
-                                          "header field name \"{}\"", what, at, shown)};
+        return fmt::format("invalid HTTP {} at stream byte {}: invalid character in header field "
+                           "name \"{}\"", what, at, shown);
     }
     const auto err = static_cast<http_errno>(p->http_errno);
-    return Error{EBADMSG, fmt::format("invalid HTTP {} at stream byte {}: {} ({})", what, at,
-                                      http_errno_description(err), http_errno_name(err))};
+    return fmt::format("invalid HTTP {} at stream byte {}: {} ({})", what, at,
+                       http_errno_description(err), http_errno_name(err));
 }
 
 }  // namespace
@@ -207,17 +215,16 @@ Result<std::vector<StreamEvent>> StreamParser::feed(std::string_view bytes) {
     State& s = *state_;
     if (s.dead) return tl::unexpected(*s.dead);
     if (s.tunnel && !bytes.empty())
-        return fail("the connection switched protocols (CONNECT/Upgrade): not HTTP any more", EPROTO);
+        return fail(ErrorKind::unsupported,
+                    "the connection switched protocols (CONNECT/Upgrade): not HTTP any more");
     std::vector<StreamEvent> events;
     while (!bytes.empty()) {
         if (s.closing) {
             // The server closes after that message and never reads these bytes; deciding on them
             // would only spend tokens. (http_parser 2.9 would parse them as a new request.)
-            s.dead = Error{EPIPE, fmt::format("HTTP {} stream: {} bytes at stream byte {} after a "
-                                              "message that closes the connection",
-                                              s.kind == StreamKind::requests ? "request" : "response",
-                                              bytes.size(), s.consumed)};
-            return tl::unexpected(*s.dead);
+            return s.die(ErrorKind::invalid_input,
+                         fmt::format("HTTP {} stream: {} bytes at stream byte {} after a message that "
+                                     "closes the connection", s.messages(), bytes.size(), s.consumed));
         }
         if (!s.in_head && !s.in_body) {
             s.in_head = true;
@@ -228,13 +235,10 @@ Result<std::vector<StreamEvent>> StreamParser::feed(std::string_view bytes) {
         std::size_t chunk = bytes.size();
         if (s.in_head) {
             const uint64_t allowance = s.limits.max_head_bytes - s.head_bytes;
-            if (allowance == 0) {
-                s.dead = Error{EMSGSIZE, fmt::format("invalid HTTP {} at stream byte {}: head larger "
-                                                     "than {} bytes",
-                                                     s.kind == StreamKind::requests ? "request" : "response",
-                                                     s.consumed, s.limits.max_head_bytes)};
-                return tl::unexpected(*s.dead);
-            }
+            if (allowance == 0)
+                return s.die(ErrorKind::unsupported,
+                             fmt::format("invalid HTTP {} at stream byte {}: head larger than {} bytes",
+                                         s.messages(), s.consumed, s.limits.max_head_bytes));
             chunk = static_cast<std::size_t>(std::min<uint64_t>(chunk, allowance));
         }
         s.head_paused = s.end_paused = false;
@@ -267,8 +271,7 @@ Result<std::vector<StreamEvent>> StreamParser::feed(std::string_view bytes) {
                 events.push_back(std::move(e));
             }
         } else if (err != HPE_OK) {
-            s.dead = parse_error(s, &s.parser, s.consumed + used);
-            return tl::unexpected(*s.dead);
+            return s.die(ErrorKind::invalid_input, parse_error(s, &s.parser, s.consumed + used));
         }
         if (s.in_head) s.head_bytes += advance;
         s.consumed += advance;
@@ -297,16 +300,12 @@ Result<std::vector<StreamEvent>> StreamParser::finish() {
         s.in_head = s.in_body = s.began = false;
         events.push_back(std::move(e));
     } else if (err != HPE_OK) {
-        s.dead = parse_error(s, &s.parser, s.consumed);
-        return tl::unexpected(*s.dead);
+        return s.die(ErrorKind::invalid_input, parse_error(s, &s.parser, s.consumed));
     }
-    if (s.began) {
-        s.dead = Error{EPIPE, fmt::format("HTTP {} cut short: the connection closed inside a message "
-                                          "(at stream byte {})",
-                                          s.kind == StreamKind::requests ? "request" : "response",
-                                          s.consumed)};
-        return tl::unexpected(*s.dead);
-    }
+    if (s.began)
+        return s.die(ErrorKind::invalid_input,
+                     fmt::format("HTTP {} cut short: the connection closed inside a message (at stream "
+                                 "byte {})", s.messages(), s.consumed));
     return events;
 }
 

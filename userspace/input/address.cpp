@@ -88,7 +88,7 @@ bool operator==(const xt_addr& a, const xt_addr& b) {
 
 Result<xt_addr> parse_address(std::string_view text) {
     const std::string s(text);
-    if (s.empty()) return fail("empty address");
+    if (s.empty()) return fail(ErrorKind::invalid_input, "empty address");
     uint8_t buf[16];
     if (inet_pton(AF_INET, s.c_str(), buf) == 1) return v4_mapped(buf);
     if (inet_pton(AF_INET6, s.c_str(), buf) == 1) {
@@ -97,8 +97,8 @@ Result<xt_addr> parse_address(std::string_view text) {
         return addr_from_bytes(b);
     }
     if (s.find('/') != std::string::npos)
-        return failf(0, "{}: expected an address, not a prefix", s);
-    return failf(0, "{}: not an IPv4 or IPv6 address", s);
+        return failf(ErrorKind::invalid_input, "{}: expected an address, not a prefix", s);
+    return failf(ErrorKind::invalid_input, "{}: not an IPv4 or IPv6 address", s);
 }
 
 std::string format_address(const xt_addr& addr) {
@@ -113,8 +113,8 @@ Result<Cidr> parse_cidr(std::string_view text) {
     const std::string_view addr_text = text.substr(0, slash);
     auto addr = parse_address(addr_text);
     if (!addr) {
-        if (slash == std::string_view::npos) return tl::unexpected(addr.error());
-        return failf(0, "{}: '{}' is not an IPv4 or IPv6 address", s, addr_text);
+        if (slash == std::string_view::npos) return tl::unexpected(std::move(addr).error());
+        return failf(ErrorKind::invalid_input, "{}: '{}' is not an IPv4 or IPv6 address", s, addr_text);
     }
     // IPv4 written as such, or IPv6; an IPv4-mapped IPv6 spelling is treated as IPv6 text with a
     // 128-bit prefix length, converted to IPv4 below when it covers only mapped addresses.
@@ -126,10 +126,10 @@ Result<Cidr> parse_cidr(std::string_view text) {
         const char* end = len_text.data() + len_text.size();
         auto [ptr, ec] = std::from_chars(len_text.data(), end, len);
         if (len_text.empty() || ec != std::errc() || ptr != end || !std::isdigit(len_text[0]))
-            return failf(0, "{}: prefix length '{}' is not a number", s, len_text);
+            return failf(ErrorKind::invalid_input, "{}: prefix length '{}' is not a number", s, len_text);
         if (len > max_len)
-            return failf(0, "{}: prefix length {} is out of range for {} (0-{})", s, len,
-                         written_v4 ? "IPv4" : "IPv6", max_len);
+            return failf(ErrorKind::invalid_input, "{}: prefix length {} is out of range for {} (0-{})", s,
+                         len, written_v4 ? "IPv4" : "IPv6", max_len);
     }
     const unsigned bits = written_v4 ? len + 96 : len;
     const xt_addr network = mask_bits(*addr, bits);
@@ -143,7 +143,8 @@ Result<Cidr> parse_cidr(std::string_view text) {
     }
     if (!(network == *addr)) {
         Cidr meant = cidr;
-        return failf(0, "{}: host bits set (did you mean {}?)", s, format_cidr(meant));
+        return failf(ErrorKind::invalid_input, "{}: host bits set (did you mean {}?)", s,
+                     format_cidr(meant));
     }
     return cidr;
 }
@@ -189,13 +190,14 @@ Cidr from_lpm(const xt_lpm_v6& key) {
 }
 
 Status validate_ifname(std::string_view name) {
-    if (name.empty()) return fail("empty interface name");
+    if (name.empty()) return fail(ErrorKind::invalid_input, "empty interface name");
     if (name.size() >= IFNAMSIZ)
-        return failf(0, "{}: interface names are at most {} characters", name, IFNAMSIZ - 1);
+        return failf(ErrorKind::invalid_input, "{}: interface names are at most {} characters", name,
+                     IFNAMSIZ - 1);
     if (name == "." || name == ".." ||
         std::any_of(name.begin(), name.end(),
                     [](char c) { return c == '/' || c == ':' || std::isspace((unsigned char)c); }))
-        return failf(0, "{}: not a valid interface name", name);
+        return failf(ErrorKind::invalid_input, "{}: not a valid interface name", name);
     return {};
 }
 

@@ -27,9 +27,12 @@ constexpr std::array<Unit, 8> kUnits{{{"ns", 1},
 Result<uint64_t> parse_duration_ns(std::string_view text) {
     const std::string original(text);
     auto bad = [&](std::string_view why) {
-        return failf(0, "{}: {} (durations look like 250ms, 10s, 5m, 1h or 1m30s)", original, why);
+        return failf(ErrorKind::invalid_input, "{}: {} (durations look like 250ms, 10s, 5m, 1h or 1m30s)",
+                     original, why);
     };
-    if (text.empty()) return fail("empty duration (durations look like 250ms, 10s, 5m, 1h or 1m30s)");
+    if (text.empty())
+        return fail(ErrorKind::invalid_input,
+                    "empty duration (durations look like 250ms, 10s, 5m, 1h or 1m30s)");
     if (text[0] == '-') return bad("negative durations are not allowed");
     if (text[0] == '+') text.remove_prefix(1);
     if (text == "0") return uint64_t{0};

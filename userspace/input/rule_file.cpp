@@ -37,9 +37,9 @@ Result<std::vector<Cidr>> parse_rule_stream(std::istream& in, std::string_view s
         rules.push_back(*cidr);
     }
     if (in.bad()) return failf(EIO, "{}: read error", source_name);
-    if (bad_lines == 1) return fail(first_error);
+    if (bad_lines == 1) return fail(ErrorKind::invalid_input, first_error);
     if (bad_lines > 1)
-        return failf(0, "{} (and {} more bad line{})", first_error, bad_lines - 1,
+        return failf(ErrorKind::invalid_input, "{} (and {} more bad line{})", first_error, bad_lines - 1,
                      bad_lines == 2 ? "" : "s");
     return rules;
 }

@@ -1,3 +1,4 @@
+#include <array>
 #include <charconv>
 
 #include "input/validation.hpp"
@@ -9,30 +10,63 @@ namespace {
 
 constexpr const char* kDefaultEvery = "1s";
 
+void set_flag(xt_config& config, uint32_t bit, bool on) {
+    if (on)
+        config.flags |= bit;
+    else
+        config.flags &= ~bit;
+}
+
+// A setting that is one bit of xt_config.flags, with the operator's word for each state: E's first
+// enumerator is the bit clear, its second the bit set.
+template <typename E>
+struct FlagSetting {
+    uint32_t bit;
+    std::string_view command;  // where the word is typed, for errors: "limit clock"
+    std::array<std::string_view, 2> words;
+
+    Result<E> parse(std::string_view text) const {
+        for (std::size_t i = 0; i < words.size(); ++i)
+            if (text == words[i]) return static_cast<E>(i);
+        return failf(ErrorKind::invalid_input, "{} {}: expected '{}' or '{}'", command, text, words[0],
+                     words[1]);
+    }
+    std::string_view name(E value) const { return words[static_cast<std::size_t>(value)]; }
+    E read(const xt_config& config) const { return static_cast<E>((config.flags & bit) != 0); }
+    void write(xt_config& config, E value) const { set_flag(config, bit, value == static_cast<E>(1)); }
+};
+
+constexpr FlagSetting<Policy> kPolicy{XT_CFG_POLICY_ALLOW, "policy", {"deny", "allow"}};
+constexpr FlagSetting<ClockMode> kClockMode{XT_CFG_COARSE_CLOCK, "limit clock", {"exact", "coarse"}};
+
 Result<xt_rate> rate_from(std::string_view stage, const std::optional<std::string>& rate_text,
                           const std::optional<std::string>& burst_text,
                           const std::optional<std::string>& every_text, std::string_view rate_opt,
                           std::string_view burst_opt) {
-    if (!rate_text) return failf(0, "{} needs {} N", stage, rate_opt);
-    if (!burst_text) return failf(0, "{} needs {} N", stage, burst_opt);
-    auto rate = parse_count(rate_opt, *rate_text, 1);
-    if (!rate) return tl::unexpected(rate.error());
-    auto burst = parse_count(burst_opt, *burst_text, 1);
-    if (!burst) return tl::unexpected(burst.error());
+    if (!rate_text) return failf(ErrorKind::invalid_input, "{} needs {} N", stage, rate_opt);
+    if (!burst_text) return failf(ErrorKind::invalid_input, "{} needs {} N", stage, burst_opt);
+    const uint64_t rate = XT_TRY(parse_count(rate_opt, *rate_text, 1));
+    const uint64_t burst = XT_TRY(parse_count(burst_opt, *burst_text, 1));
     const std::string every_value = every_text.value_or(kDefaultEvery);
-    auto every = parse_duration_ns(every_value);
-    if (!every) return failf(0, "--every {}", every.error().message);
-    if (*every == 0) return failf(0, "--every {}: the period must be longer than 0", every_value);
-    auto r = make_rate(*rate, *every, *burst);
-    if (!r) return failf(0, "{} {} {} {} --every {}: {}", rate_opt, *rate, burst_opt, *burst,
-                         every_value, r.error().message);
-    return r;
+    const uint64_t every = XT_TRY(parse_duration_ns(every_value).map_error(reword("--every {}")));
+    if (every == 0)
+        return failf(ErrorKind::invalid_input, "--every {}: the period must be longer than 0", every_value);
+    return make_rate(rate, every, burst)
+        .map_error(reword("{} {} {} {} --every {}: {}", rate_opt, rate, burst_opt, burst, every_value));
 }
 
 Result<uint8_t> prefix_len(std::string_view option, const std::string& value, unsigned max) {
-    auto n = parse_count(option, value, 1, max);
-    if (!n) return tl::unexpected(n.error());
-    return static_cast<uint8_t>(*n);
+    return parse_count(option, value, 1, max).map([](uint64_t n) { return static_cast<uint8_t>(n); });
+}
+
+// Every value must parse; the first bad one is the error.
+template <typename T, typename Parse>
+Result<std::vector<T>> parse_all(const std::vector<std::string>& values, std::string_view what,
+                                 Parse parse) {
+    if (values.empty()) return failf(ErrorKind::invalid_input, "no {} given", what);
+    std::vector<T> out;
+    for (const auto& v : values) out.push_back(XT_TRY(parse(v).map_error(reword("{}; nothing was applied"))));
+    return out;
 }
 
 }  // namespace
@@ -43,124 +77,65 @@ Result<uint64_t> parse_count(std::string_view option, std::string_view value, ui
     const char* end = value.data() + value.size();
     auto [ptr, ec] = std::from_chars(value.data(), end, n);
     if (value.empty() || ptr != end || (ec != std::errc() && ec != std::errc::result_out_of_range))
-        return failf(0, "{} {}: not a whole number", option, value);
+        return failf(ErrorKind::invalid_input, "{} {}: not a whole number", option, value);
     if (ec == std::errc::result_out_of_range || n < min || n > max) {
-        if (max == UINT64_MAX) return failf(0, "{} {}: must be at least {}", option, value, min);
-        return failf(0, "{} {}: must be between {} and {}", option, value, min, max);
+        if (max == UINT64_MAX)
+            return failf(ErrorKind::invalid_input, "{} {}: must be at least {}", option, value, min);
+        return failf(ErrorKind::invalid_input, "{} {}: must be between {} and {}", option, value, min, max);
     }
     return n;
 }
 
 Result<std::vector<Cidr>> parse_cidr_list(const std::vector<std::string>& values) {
-    if (values.empty()) return fail("no CIDR given");
-    std::vector<Cidr> out;
-    for (const auto& v : values) {
-        auto c = parse_cidr(v);
-        if (!c) return failf(0, "{}; nothing was applied", c.error().message);
-        out.push_back(*c);
-    }
-    return out;
+    return parse_all<Cidr>(values, "CIDR", parse_cidr);
 }
 
 Result<std::vector<xt_addr>> parse_address_list(const std::vector<std::string>& values) {
-    if (values.empty()) return fail("no address given");
-    std::vector<xt_addr> out;
-    for (const auto& v : values) {
-        auto a = parse_address(v);
-        if (!a) return failf(0, "{}; nothing was applied", a.error().message);
-        out.push_back(*a);
-    }
-    return out;
+    return parse_all<xt_addr>(values, "address", parse_address);
 }
 
-Result<Policy> parse_policy(std::string_view text) {
-    if (text == "deny") return Policy::deny;
-    if (text == "allow") return Policy::allow;
-    return failf(0, "policy {}: expected 'deny' or 'allow'", text);
-}
+Result<Policy> parse_policy(std::string_view text) { return kPolicy.parse(text); }
+std::string_view policy_name(Policy policy) { return kPolicy.name(policy); }
+Policy config_policy(const xt_config& config) { return kPolicy.read(config); }
+void apply_policy(xt_config& config, Policy policy) { kPolicy.write(config, policy); }
 
-std::string_view policy_name(Policy policy) { return policy == Policy::deny ? "deny" : "allow"; }
-
-Policy config_policy(const xt_config& config) {
-    return (config.flags & XT_CFG_POLICY_ALLOW) ? Policy::allow : Policy::deny;
-}
-
-void apply_policy(xt_config& config, Policy policy) {
-    if (policy == Policy::allow)
-        config.flags |= XT_CFG_POLICY_ALLOW;
-    else
-        config.flags &= ~static_cast<uint32_t>(XT_CFG_POLICY_ALLOW);
-}
-
-Result<ClockMode> parse_clock_mode(std::string_view text) {
-    if (text == "exact") return ClockMode::exact;
-    if (text == "coarse") return ClockMode::coarse;
-    return failf(0, "limit clock {}: expected 'exact' or 'coarse'", text);
-}
-
-std::string_view clock_mode_name(ClockMode mode) { return mode == ClockMode::exact ? "exact" : "coarse"; }
-
-ClockMode config_clock_mode(const xt_config& config) {
-    return (config.flags & XT_CFG_COARSE_CLOCK) ? ClockMode::coarse : ClockMode::exact;
-}
-
-void apply_clock_mode(xt_config& config, ClockMode mode) {
-    if (mode == ClockMode::coarse)
-        config.flags |= XT_CFG_COARSE_CLOCK;
-    else
-        config.flags &= ~static_cast<uint32_t>(XT_CFG_COARSE_CLOCK);
-}
+Result<ClockMode> parse_clock_mode(std::string_view text) { return kClockMode.parse(text); }
+std::string_view clock_mode_name(ClockMode mode) { return kClockMode.name(mode); }
+ClockMode config_clock_mode(const xt_config& config) { return kClockMode.read(config); }
+void apply_clock_mode(xt_config& config, ClockMode mode) { kClockMode.write(config, mode); }
 
 Result<SpikeSettings> validate_spike(const SpikeRequest& request) {
-    auto rate = rate_from("limit spike", request.rate, request.burst, request.every, "--rate",
-                          "--burst");
-    if (!rate) return tl::unexpected(rate.error());
     SpikeSettings s;
-    s.rate = *rate;
+    s.rate = XT_TRY(rate_from("limit spike", request.rate, request.burst, request.every, "--rate",
+                              "--burst"));
     const std::string per = request.per.value_or("address");
     if (per == "prefix")
         s.per_prefix = true;
     else if (per != "address")
-        return failf(0, "--per {}: expected 'address' or 'prefix'", per);
+        return failf(ErrorKind::invalid_input, "--per {}: expected 'address' or 'prefix'", per);
     if (!s.per_prefix && (request.prefix_v4 || request.prefix_v6))
-        return fail("--prefix-v4/--prefix-v6 only apply with --per prefix");
-    if (request.prefix_v4) {
-        auto n = prefix_len("--prefix-v4", *request.prefix_v4, 32);
-        if (!n) return tl::unexpected(n.error());
-        s.prefix_v4 = *n;
-    }
-    if (request.prefix_v6) {
-        auto n = prefix_len("--prefix-v6", *request.prefix_v6, 128);
-        if (!n) return tl::unexpected(n.error());
-        s.prefix_v6 = *n;
-    }
+        return fail(ErrorKind::invalid_input, "--prefix-v4/--prefix-v6 only apply with --per prefix");
+    if (request.prefix_v4) s.prefix_v4 = XT_TRY(prefix_len("--prefix-v4", *request.prefix_v4, 32));
+    if (request.prefix_v6) s.prefix_v6 = XT_TRY(prefix_len("--prefix-v6", *request.prefix_v6, 128));
     return s;
 }
 
 void apply_spike(xt_config& config, const SpikeSettings& settings) {
     config.spike = settings.rate;
-    if (settings.per_prefix)
-        config.flags |= XT_CFG_SPIKE_PER_PREFIX;
-    else
-        config.flags &= ~static_cast<uint32_t>(XT_CFG_SPIKE_PER_PREFIX);
+    set_flag(config, XT_CFG_SPIKE_PER_PREFIX, settings.per_prefix);
     if (settings.prefix_v4) config.spike_prefix_v4 = *settings.prefix_v4;
     if (settings.prefix_v6) config.spike_prefix_v6 = *settings.prefix_v6;
 }
 
 Result<SynSettings> validate_syn(const SynRequest& request) {
-    auto per_source = rate_from("limit syn", request.rate, request.burst, request.every, "--rate",
-                                "--burst");
-    if (!per_source) return tl::unexpected(per_source.error());
     SynSettings s;
-    s.per_source = *per_source;
+    s.per_source = XT_TRY(rate_from("limit syn", request.rate, request.burst, request.every, "--rate",
+                                    "--burst"));
     if (request.global_rate.has_value() != request.global_burst.has_value())
-        return fail("--global-rate and --global-burst go together");
-    if (request.global_rate) {
-        auto global = rate_from("limit syn", request.global_rate, request.global_burst, request.every,
-                                "--global-rate", "--global-burst");
-        if (!global) return tl::unexpected(global.error());
-        s.global = *global;
-    }
+        return fail(ErrorKind::invalid_input, "--global-rate and --global-burst go together");
+    if (request.global_rate)
+        s.global = XT_TRY(rate_from("limit syn", request.global_rate, request.global_burst,
+                                    request.every, "--global-rate", "--global-burst"));
     return s;
 }
 
@@ -172,7 +147,7 @@ void apply_syn(xt_config& config, const SynSettings& settings) {
 Result<LimitStage> parse_limit_stage(std::string_view text) {
     if (text == "spike") return LimitStage::spike;
     if (text == "syn") return LimitStage::syn;
-    return failf(0, "limit {}: expected 'spike' or 'syn'", text);
+    return failf(ErrorKind::invalid_input, "limit {}: expected 'spike' or 'syn'", text);
 }
 
 void apply_limit_off(xt_config& config, LimitStage stage) {
@@ -185,18 +160,17 @@ void apply_limit_off(xt_config& config, LimitStage stage) {
 }
 
 Result<BanSettings> validate_ban(const BanRequest& request) {
-    auto addresses = parse_address_list(request.addresses);
-    if (!addresses) return tl::unexpected(addresses.error());
-    if (!request.duration) return fail("ban add needs --for DURATION (e.g. --for 10m)");
-    auto duration = parse_duration_ns(*request.duration);
-    if (!duration) return failf(0, "--for {}", duration.error().message);
-    if (*duration == 0) return failf(0, "--for {}: a ban must last longer than 0", *request.duration);
     BanSettings s;
-    s.addresses = std::move(*addresses);
-    s.duration_ns = *duration;
+    s.addresses = XT_TRY(parse_address_list(request.addresses));
+    if (!request.duration)
+        return fail(ErrorKind::invalid_input, "ban add needs --for DURATION (e.g. --for 10m)");
+    s.duration_ns = XT_TRY(parse_duration_ns(*request.duration).map_error(reword("--for {}")));
+    if (s.duration_ns == 0)
+        return failf(ErrorKind::invalid_input, "--for {}: a ban must last longer than 0", *request.duration);
     s.reason = request.reason.value_or("");
     if (s.reason.size() > XT_BAN_REASON_LEN)
-        return failf(0, "--reason '{}': at most {} bytes", s.reason, XT_BAN_REASON_LEN);
+        return failf(ErrorKind::invalid_input, "--reason '{}': at most {} bytes", s.reason,
+                     XT_BAN_REASON_LEN);
     return s;
 }
 
@@ -205,9 +179,9 @@ Result<uint64_t> validate_watch_seconds(std::string_view value) {
 }
 
 Result<size_t> validate_top_count(std::string_view value) {
-    auto n = parse_count("-n", value, 1, XT_TOP_DROPS_MAX);
-    if (!n) return tl::unexpected(n.error());
-    return static_cast<size_t>(*n);
+    return parse_count("-n", value, 1, XT_TOP_DROPS_MAX).map([](uint64_t n) {
+        return static_cast<size_t>(n);
+    });
 }
 
 }  // namespace xt

@@ -181,10 +181,9 @@ Result<PolicyEngine> PolicyEngine::create(const config::Config& config, Clock cl
     if (config.service_limit) impl.service = make_limits(*config.service_limit, max_clients);
     for (std::size_t i = 0; i < config.endpoints.size(); ++i) {
         const auto& ep = config.endpoints[i];
-        auto pattern = http::parse_endpoint_pattern(ep.pattern);
-        if (!pattern) return failf(EINVAL, "{}: {}", ep.json_path, pattern.error().message);
-        if (auto ok = impl.matcher.add(ep.method, *pattern, i); !ok)
-            return failf(EINVAL, "{}: {}", ep.json_path, ok.error().message);
+        const auto at_endpoint = reword("{}: {}", ep.json_path);
+        const auto pattern = XT_TRY(http::parse_endpoint_pattern(ep.pattern).map_error(at_endpoint));
+        XT_TRY(impl.matcher.add(ep.method, pattern, i).map_error(at_endpoint));
         EndpointState state;
         if (ep.router_limit) state.limits = make_limits(*ep.router_limit, max_clients);
         for (const auto& backend : ep.backends) {
@@ -193,7 +192,8 @@ Result<PolicyEngine> PolicyEngine::create(const config::Config& config, Clock cl
             for (const auto& host : backend.hosts) {
                 const auto addresses = resolver ? resolver(host.host) : std::vector<xt_addr>{};
                 if (addresses.empty())
-                    return failf(EHOSTUNREACH, "{}: backend host \"{}\" does not resolve to an address",
+                    return failf(ErrorKind::not_found,
+                                 "{}: backend host \"{}\" does not resolve to an address",
                                  backend.json_path, host.host);
                 for (const auto& a : addresses) target.addresses.emplace_back(a, host.port);
             }

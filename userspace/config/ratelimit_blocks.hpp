@@ -1,5 +1,5 @@
-// Parsers of the individual extra_config blocks. Internal to the config loader; each returns
-// nothing (and records why in `problems`) when the block is unusable.
+// Parsers of the qos/ratelimit blocks (ratelimit_blocks.cpp). Internal to the config loader; like
+// every block parser, each returns nothing (and records why in `problems`) when the block is unusable.
 #pragma once
 
 #include <optional>
@@ -19,13 +19,5 @@ std::optional<RateLimit> parse_service_limit(const json& block, const JsonPath& 
                                              Problems& problems);
 // qos/ratelimit/proxy (scope backend)
 std::optional<TokenRate> parse_proxy_limit(const json& block, const JsonPath& at, Problems& problems);
-// qos/circuit-breaker (scope backend)
-std::optional<CircuitBreaker> parse_circuit_breaker(const json& block, const JsonPath& at,
-                                                    Problems& problems);
-// security/bot-detector (scope service or endpoint)
-std::optional<BotDetector> parse_bot_detector(const json& block, const JsonPath& at,
-                                              Problems& problems);
-// "xdp-throttle" (scope service)
-GatewaySettings parse_own_namespace(const json& block, const JsonPath& at, Problems& problems);
 
 }  // namespace xt::config
