@@ -64,12 +64,12 @@ struct Step {
     uint8_t flags = 0;             // TCP flags of frame_from(); 0: UDP
     uint64_t at_ns = 0;            // the injected clock before this step; 0 keeps the current one
     xt_verdict verdict = XT_PASS;
+    std::string note;              // why this step expects what it does
     Steer steer = Steer::none;
     std::optional<Frame> frame;    // a frame of its own instead of frame_from(src, flags)
     uint32_t ifindex = 0;          // the port it arrives on (gateway tests; 0: no ingress context)
     uint32_t rx_queue = 0;
     std::optional<Frame> output;   // the frame left on PASS/REDIRECT; default: the input unchanged
-    std::string note;
 };
 using Steps = std::vector<Step>;
 
