@@ -9,6 +9,7 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -174,12 +175,17 @@ void ProgRunTest::run_steps(const Steps& steps) {
         (&grown.passed)[step.verdict] = one;
         if (step.steer == Steer::bridge) grown.redirected = one;
         if (step.steer == Steer::controller) grown.to_controller = one;
+        // abi.h's struct xt_stats, member by member.
+        static constexpr const char* kCounters[] = {"seen",   "passed", "malformed",  "ip_deny",
+                                                    "not_allowed", "banned", "spike", "syn_source",
+                                                    "syn_global", "redirected", "to_controller"};
+        static_assert(std::size(kCounters) == sizeof(xt_stats) / sizeof(xt_counter));
         const auto* b = &before.seen;
         const auto* a = &after.seen;
         const auto* g = &grown.seen;
-        for (size_t c = 0; c < sizeof(xt_stats) / sizeof(xt_counter); ++c) {
-            EXPECT_EQ(a[c].packets - b[c].packets, g[c].packets) << "packets of xt_stats counter " << c;
-            EXPECT_EQ(a[c].bytes - b[c].bytes, g[c].bytes) << "bytes of xt_stats counter " << c;
+        for (size_t c = 0; c < std::size(kCounters); ++c) {
+            EXPECT_EQ(a[c].packets - b[c].packets, g[c].packets) << kCounters[c] << ".packets grew by";
+            EXPECT_EQ(a[c].bytes - b[c].bytes, g[c].bytes) << kCounters[c] << ".bytes grew by";
         }
         if (HasFailure()) return;
     }

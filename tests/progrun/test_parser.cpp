@@ -1,5 +1,5 @@
 // Parser edges: every frame below is judged by parsing alone (no rule is configured), so the only
-// possible verdicts are pass and malformed.
+// possible verdicts are pass and malformed. Each case is a step (progrun_fixture.hpp, Step).
 #include <fmt/format.h>
 
 #include <set>
@@ -126,14 +126,7 @@ std::vector<ParseCase> parse_cases() {
 class ParserTest : public ProgRunTest, public ::testing::WithParamInterface<ParseCase> {};
 
 TEST_P(ParserTest, VerdictAndCounter) {
-    const ParseCase& c = GetParam();
-    const int expected_action = c.expected == XT_PASS ? kXdpPass : kXdpDrop;
-    EXPECT_EQ(run(c.frame), expected_action);
-    const xt_stats s = stats();
-    EXPECT_EQ(s.seen.packets, 1u);
-    EXPECT_EQ(s.seen.bytes, c.frame.size());
-    EXPECT_EQ(verdict_counter(s, c.expected).packets, 1u);
-    EXPECT_EQ(verdict_counter(s, c.expected).bytes, c.frame.size());
+    run_steps({{.verdict = GetParam().expected, .frame = GetParam().frame}});
 }
 
 INSTANTIATE_TEST_SUITE_P(Frames, ParserTest, ::testing::ValuesIn(parse_cases()),
@@ -170,7 +163,7 @@ class TruncationTest : public ProgRunTest, public ::testing::WithParamInterface<
 TEST_P(TruncationTest, EveryCutIsMalformed) {
     const auto& builder = GetParam().builder;
     const Frame whole = builder.build();
-    ASSERT_EQ(run(whole), kXdpPass) << "the uncut frame must pass";
+    Steps steps{{.note = "the uncut frame", .frame = whole}};
 
     const auto offsets = builder.layer_offsets();  // start of each layer, then the frame length
     std::set<size_t> cuts;
@@ -179,13 +172,11 @@ TEST_P(TruncationTest, EveryCutIsMalformed) {
         for (size_t cut : {offsets[i] - 1, offsets[i], offsets[i] + 1})
             if (cut >= 14 && cut < whole.size()) cuts.insert(cut);
     }
-    uint64_t expected_malformed = 0;
-    for (size_t cut : cuts) {
-        SCOPED_TRACE(fmt::format("frame of {} bytes cut to {}", whole.size(), cut));
-        EXPECT_EQ(run(truncated(whole, cut)), kXdpDrop);
-        ++expected_malformed;
-        EXPECT_EQ(packets(XT_DROP_MALFORMED), expected_malformed);
-    }
+    for (size_t cut : cuts)
+        steps.push_back({.verdict = XT_DROP_MALFORMED,
+                         .note = fmt::format("frame of {} bytes cut to {}", whole.size(), cut),
+                         .frame = truncated(whole, cut)});
+    run_steps(steps);
     EXPECT_GE(cuts.size(), offsets.size() - 1);
 }
 
