@@ -191,6 +191,20 @@ void ProgRunTest::run_steps(const Steps& steps) {
     }
 }
 
+void ProgRunTest::run_case(const StageCase& c) {
+    auto bucket = [](const Bucket& b) { return b.tokens ? rate(b.tokens, b.every_ns, b.burst) : rate_off(); };
+    config_.spike = bucket(c.spike);
+    config_.syn = bucket(c.syn);
+    config_.syn_global = bucket(c.syn_global);
+    config_.flags |= c.flags;
+    apply_config();
+    for (const auto& rule : c.deny) deny(rule);
+    for (const auto& rule : c.allow) allow(rule);
+    run_steps(c.steps);
+    for (const auto& [rule, hits] : c.deny_hits) EXPECT_EQ(deny_hits(rule), hits) << "deny " << rule;
+    for (const auto& [rule, hits] : c.allow_hits) EXPECT_EQ(allow_hits(rule), hits) << "allow " << rule;
+}
+
 xt_stats ProgRunTest::stats() const {
     std::vector<xt_stats> per_cpu(possible_cpus());
     const uint32_t zero = 0;

@@ -10,8 +10,10 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "abi.h"
@@ -73,6 +75,25 @@ struct Step {
 };
 using Steps = std::vector<Step>;
 
+// A token bucket of a stage test: `tokens` per `every_ns`, `burst` deep; tokens 0: the stage is off.
+struct Bucket {
+    uint64_t tokens = 0;
+    uint64_t every_ns = 0;
+    uint64_t burst = 0;
+};
+
+// A whole stage test as data: the configuration and rules it starts from, its steps, and the rule
+// hit counts after them (ProgRunTest::run_case; XT_STAGE_TABLE makes one test per case).
+struct StageCase {
+    std::string name;
+    Bucket spike, syn, syn_global;
+    uint32_t flags = 0;  // XT_CFG_* added to the configuration
+    std::vector<std::string> deny, allow;
+    Steps steps;
+    std::vector<std::pair<std::string, uint64_t>> deny_hits, allow_hits;
+};
+inline void PrintTo(const StageCase& c, std::ostream* os) { *os << c.name; }
+
 class ProgRunTest : public ::testing::Test {
 protected:
     void SetUp() override;
@@ -97,6 +118,8 @@ protected:
                const Frame* output = nullptr);
     // Runs a stage table step by step (see Step), stopping at the first step that fails.
     void run_steps(const Steps& steps);
+    // Configures, writes the rules, runs the steps and checks the hit counts of a StageCase.
+    void run_case(const StageCase& c);
 
     // Per-CPU counters summed over every possible CPU.
     xt_stats stats() const;
@@ -131,5 +154,13 @@ private:
     void del_rule(std::string_view cidr, bool allow_list);
     uint64_t rule_hits(std::string_view cidr, bool allow_list) const;
 };
+
+// One parameterised test per case of `cases` (a std::vector<StageCase>), named after the cases.
+#define XT_STAGE_TABLE(Suite, cases)                                                              \
+    class Suite : public ::xt::test::ProgRunTest,                                                 \
+                  public ::testing::WithParamInterface<::xt::test::StageCase> {};                \
+    TEST_P(Suite, Steps) { run_case(GetParam()); }                                               \
+    INSTANTIATE_TEST_SUITE_P(Cases, Suite, ::testing::ValuesIn(cases),                            \
+                             [](const auto& info) { return info.param.name; })
 
 }  // namespace xt::test

@@ -223,20 +223,6 @@ TEST_F(HostRuleTest, CoverZeroSkipsTheHostHash) {
     run_steps({{"198.18.5.5", 0, 0, XT_DROP_IP_DENY}});
 }
 
-// An IPv6 packet from ::ffff:a.b.c.d is the IPv4 source a.b.c.d (input/address.hpp, abi.h): IPv4 host and
-// prefix rules judge it alike.
-TEST_F(HostRuleTest, V4MappedV6SourceIsJudgedByV4Rules) {
-    deny("192.0.2.10");
-    deny("198.18.0.0/15");
-    run_steps({
-        {"::ffff:192.0.2.10", 0, 0, XT_DROP_IP_DENY},
-        {"::ffff:198.19.1.1", 0, 0, XT_DROP_IP_DENY},
-        {"::ffff:192.0.2.11", 0, 0, XT_PASS},
-    });
-    EXPECT_EQ(deny_hits("192.0.2.10/32"), 1u);
-    EXPECT_EQ(deny_hits("198.18.0.0/15"), 1u);
-}
-
 // A host whose table bucket is full goes to the host hash: still denied, counted, deletable; its
 // bucket takes the next one after a delete.
 TEST_F(HostRuleTest, FullBucketOverflowsIntoTheHash) {

@@ -1,5 +1,5 @@
 // SYN limit: per-source bucket, then the global bucket; only TCP SYN without ACK, only in packets
-// that carry the TCP header. Each test is a table of steps (progrun_fixture.hpp, Step).
+// that carry the TCP header. Each case is a table of steps (progrun_fixture.hpp, StageCase).
 #include <bpf/bpf.h>
 
 #include "progrun_fixture.hpp"
@@ -7,52 +7,9 @@
 namespace xt::test {
 namespace {
 
-constexpr uint8_t kSynAck = kSyn | kAck;
+constexpr Bucket kOnePerSecond{1, kSecond, 1};
 
-using SynTest = ProgRunTest;
-
-TEST_F(SynTest, PerSourceBurstThenRefill) {
-    config_.syn = rate(1, kSecond, 2);
-    apply_config();
-    run_steps({
-        {"192.0.2.1", kSyn, 0, XT_PASS},
-        {"192.0.2.1", kSyn, 0, XT_PASS},
-        {"192.0.2.1", kSyn, 0, XT_DROP_SYN_SOURCE},
-        {"192.0.2.2", kSyn, 0, XT_PASS, "another source, its own bucket"},
-        {"192.0.2.1", kSyn, kT0 + kSecond, XT_PASS, "one token earned"},
-        {"192.0.2.1", kSyn, 0, XT_DROP_SYN_SOURCE},
-    });
-}
-
-TEST_F(SynTest, PerSourceIpv6) {
-    config_.syn = rate(1, kSecond, 1);
-    apply_config();
-    run_steps({
-        {"2001:db8::1", kSyn, 0, XT_PASS},
-        {"2001:db8::1", kSyn, 0, XT_DROP_SYN_SOURCE},
-        {"2001:db8::2", kSyn, 0, XT_PASS},
-    });
-}
-
-TEST_F(SynTest, OnlySynWithoutAckIsLimited) {
-    config_.syn = rate(1, kSecond, 1);
-    config_.syn_global = rate(1, kSecond, 1);
-    apply_config();
-    run_steps({
-        {"192.0.2.1", kSyn, 0, XT_PASS, "both buckets now empty"},
-        {"192.0.2.1", kSynAck, 0, XT_PASS},
-        {"192.0.2.1", kAck, 0, XT_PASS},
-        {"192.0.2.1", kAck | kPsh, 0, XT_PASS},
-        {"192.0.2.1", kRst, 0, XT_PASS},
-        {"192.0.2.1", kFin | kAck, 0, XT_PASS},
-        {"192.0.2.1", kSyn, 0, XT_DROP_SYN_SOURCE},
-    });
-}
-
-TEST_F(SynTest, GlobalBucketHoldsManyNewSources) {
-    config_.syn = rate(100, kSecond, 10);  // every source alone is far below its limit
-    config_.syn_global = rate(2, kSecond, 3);
-    apply_config();
+Steps many_new_sources() {
     // 20 new sources: 3 pass (the global burst); then, a second later, 10 more: 2 pass.
     Steps steps;
     for (int i = 1; i <= 30; ++i) {
@@ -60,59 +17,84 @@ TEST_F(SynTest, GlobalBucketHoldsManyNewSources) {
         steps.push_back({"10.0.0." + std::to_string(i), kSyn, i == 21 ? kT0 + kSecond : 0,
                          passes ? XT_PASS : XT_DROP_SYN_GLOBAL});
     }
-    run_steps(steps);
+    return steps;
 }
 
-TEST_F(SynTest, SourceDropTakesNoGlobalToken) {
-    config_.syn = rate(1, kSecond, 1);
-    config_.syn_global = rate(1, kSecond, 2);
-    apply_config();
+Steps source_drops_then_global() {
     Steps steps{{"192.0.2.1", kSyn, 0, XT_PASS, "global: 1 left"}};
     for (int i = 0; i < 5; ++i) steps.push_back({"192.0.2.1", kSyn, 0, XT_DROP_SYN_SOURCE});
     steps.push_back({"192.0.2.2", kSyn, 0, XT_PASS, "the global token is still there"});
     steps.push_back({"192.0.2.3", kSyn, 0, XT_DROP_SYN_GLOBAL});
-    run_steps(steps);
+    return steps;
 }
 
-TEST_F(SynTest, NonFirstFragmentSkipsTheSynStage) {
-    config_.syn = rate(1, kSecond, 1);
-    config_.syn_global = rate(1, kSecond, 1);
-    apply_config();
-    // Offset != 0: the bytes where a TCP header would be are payload; they even look like a SYN.
-    const Frame v4_frag = PacketBuilder().eth().ipv4("192.0.2.1", "198.51.100.1",
-                                                     {.fragment_offset = 3, .protocol = kIpProtoTcp})
-                              .payload(std::vector<uint8_t>{0x9c, 0x40, 0, 80, 0, 0, 0, 0, 0, 0, 0, 0, 0x50,
-                                                            kSyn, 0xff, 0xff, 0, 0, 0, 0})
-                              .build();
-    const Frame v6_frag = PacketBuilder().eth().ipv6("2001:db8::1", "2001:db8:1::1").ipv6_fragment(3, false)
-                              .payload(20).build();
-    run_steps({
-        {"192.0.2.1", kSyn, 0, XT_PASS},
-        {.verdict = XT_PASS, .note = "IPv4 non-first fragment", .frame = v4_frag},
-        {.verdict = XT_PASS, .note = "IPv6 non-first fragment", .frame = v6_frag},
-    });
+// Offset != 0: the bytes where a TCP header would be are payload; they even look like a SYN.
+Frame v4_non_first_fragment() {
+    return PacketBuilder().eth().ipv4("192.0.2.1", "198.51.100.1", {.fragment_offset = 3, .protocol = kIpProtoTcp})
+        .payload(std::vector<uint8_t>{0x9c, 0x40, 0, 80, 0, 0, 0, 0, 0, 0, 0, 0, 0x50, kSyn, 0xff, 0xff, 0, 0, 0, 0})
+        .build();
 }
 
-TEST_F(SynTest, SynInFirstFragmentIsLimited) {
-    config_.syn = rate(1, kSecond, 1);
-    apply_config();
-    const Frame first = PacketBuilder().eth().ipv6("2001:db8::1", "2001:db8:1::1").ipv6_fragment(0, true)
-                            .tcp(1, 80, kSyn).payload(8).build();
-    run_steps({
-        {.verdict = XT_PASS, .frame = first},
-        {.verdict = XT_DROP_SYN_SOURCE, .frame = first},
-    });
+Frame v6_first_fragment_syn() {
+    return PacketBuilder().eth().ipv6("2001:db8::1", "2001:db8:1::1").ipv6_fragment(0, true).tcp(1, 80, kSyn)
+        .payload(8).build();
 }
 
-TEST_F(SynTest, SpikeIsJudgedBeforeSyn) {
-    config_.spike = rate(1, kSecond, 1);
-    config_.syn = rate(1, kSecond, 5);
-    apply_config();
-    run_steps({
-        {"192.0.2.1", kSyn, 0, XT_PASS},
-        {"192.0.2.1", kSyn, 0, XT_DROP_SPIKE},
-    });
+std::vector<StageCase> syn_cases() {
+    return {
+        {.name = "PerSourceBurstThenRefill",
+         .syn = {1, kSecond, 2},
+         .steps = {{"192.0.2.1", kSyn, 0, XT_PASS},
+                   {"192.0.2.1", kSyn, 0, XT_PASS},
+                   {"192.0.2.1", kSyn, 0, XT_DROP_SYN_SOURCE},
+                   {"192.0.2.2", kSyn, 0, XT_PASS, "another source, its own bucket"},
+                   {"192.0.2.1", kSyn, kT0 + kSecond, XT_PASS, "one token earned"},
+                   {"192.0.2.1", kSyn, 0, XT_DROP_SYN_SOURCE}}},
+        {.name = "PerSourceIpv6",
+         .syn = kOnePerSecond,
+         .steps = {{"2001:db8::1", kSyn, 0, XT_PASS},
+                   {"2001:db8::1", kSyn, 0, XT_DROP_SYN_SOURCE},
+                   {"2001:db8::2", kSyn, 0, XT_PASS}}},
+        {.name = "OnlySynWithoutAckIsLimited",
+         .syn = kOnePerSecond,
+         .syn_global = kOnePerSecond,
+         .steps = {{"192.0.2.1", kSyn, 0, XT_PASS, "both buckets now empty"},
+                   {"192.0.2.1", kSyn | kAck, 0, XT_PASS},
+                   {"192.0.2.1", kAck, 0, XT_PASS},
+                   {"192.0.2.1", kAck | kPsh, 0, XT_PASS},
+                   {"192.0.2.1", kRst, 0, XT_PASS},
+                   {"192.0.2.1", kFin | kAck, 0, XT_PASS},
+                   {"192.0.2.1", kSyn, 0, XT_DROP_SYN_SOURCE}}},
+        {.name = "GlobalBucketHoldsManyNewSources",
+         .syn = {100, kSecond, 10},  // every source alone is far below its limit
+         .syn_global = {2, kSecond, 3},
+         .steps = many_new_sources()},
+        {.name = "SourceDropTakesNoGlobalToken",
+         .syn = kOnePerSecond,
+         .syn_global = {1, kSecond, 2},
+         .steps = source_drops_then_global()},
+        {.name = "NonFirstFragmentSkipsTheSynStage",
+         .syn = kOnePerSecond,
+         .syn_global = kOnePerSecond,
+         .steps = {{"192.0.2.1", kSyn, 0, XT_PASS},
+                   {.note = "IPv4 non-first fragment", .frame = v4_non_first_fragment()},
+                   {.note = "IPv6 non-first fragment",
+                    .frame = PacketBuilder().eth().ipv6("2001:db8::1", "2001:db8:1::1").ipv6_fragment(3, false)
+                                 .payload(20).build()}}},
+        {.name = "SynInFirstFragmentIsLimited",
+         .syn = kOnePerSecond,
+         .steps = {{.frame = v6_first_fragment_syn()},
+                   {.verdict = XT_DROP_SYN_SOURCE, .frame = v6_first_fragment_syn()}}},
+        {.name = "SpikeIsJudgedBeforeSyn",
+         .spike = kOnePerSecond,
+         .syn = {1, kSecond, 5},
+         .steps = {{"192.0.2.1", kSyn, 0, XT_PASS}, {"192.0.2.1", kSyn, 0, XT_DROP_SPIKE}}},
+    };
 }
+
+XT_STAGE_TABLE(SynTable, syn_cases());
+
+using SynTest = ProgRunTest;
 
 // By address, a source's spike and SYN buckets share one XT_MAP_SPIKE entry (one lookup); both
 // limits still hold exactly and independently.
