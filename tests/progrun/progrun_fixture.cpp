@@ -62,8 +62,8 @@ Frame frame_from(std::string_view src, uint8_t tcp_flags) {
     const bool v6 = src.find(':') != std::string_view::npos;
     PacketBuilder b;
     b.eth();
-    if (v6) b.ipv6(src, "2001:db8:1::1");
-    else b.ipv4(src, "198.51.100.1");
+    if (v6) b.ipv6(src, kDst6);
+    else b.ipv4(src, kDst4);
     if (tcp_flags) b.tcp(40000, 80, tcp_flags);
     else b.udp(1000, 53);
     return b.build();

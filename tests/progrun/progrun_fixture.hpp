@@ -50,8 +50,12 @@ Cidr cidr_of(std::string_view text);
 // Counter of one verdict: the members after `seen` are in enum xt_verdict order (abi.h).
 const xt_counter& verdict_counter(const xt_stats& stats, xt_verdict v);
 
-// A frame from `src` (IPv4 or IPv6 literal) to a fixed destination: UDP 1000 -> 53 when `flags` is
-// 0, else TCP 40000 -> 80 with these flags. What the stage tables send unless a step has its own.
+// Where the tests' frames go: no rule ever names these.
+inline constexpr const char* kDst4 = "198.51.100.1";
+inline constexpr const char* kDst6 = "2001:db8:1::1";
+
+// A frame from `src` (IPv4 or IPv6 literal) to kDst4 or kDst6: UDP 1000 -> 53 when `flags` is 0,
+// else TCP 40000 -> 80 with these flags. What the stage tables send unless a step has its own.
 Frame frame_from(std::string_view src, uint8_t tcp_flags = 0);
 
 // Gateway mode: where a frame that passed went (both are XDP_REDIRECT; xt_stats tells them apart).

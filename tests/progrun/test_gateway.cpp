@@ -27,8 +27,6 @@
 namespace xt::test {
 namespace {
 
-constexpr const char* kPortA = "xtgwa";
-constexpr const char* kPortB = "xtgwb";
 constexpr const char* kClient = "192.0.2.10";
 constexpr const char* kServer = "198.51.100.20";
 constexpr uint16_t kClientPort = 40000;
@@ -80,6 +78,10 @@ private:
 
 class GatewayTest : public ProgRunTest {
 protected:
+    // The veth pair: A faces the clients, B the servers.
+    static constexpr const char* kPortA = "xtgwa";
+    static constexpr const char* kPortB = "xtgwb";
+
     void SetUp() override {
         ProgRunTest::SetUp();
         if (IsSkipped() || HasFatalFailure()) return;

@@ -49,26 +49,42 @@ protected:
     uint16_t present() const { return stored_config().present; }
 };
 
-TEST_F(HostRuleTest, V4HostRuleLivesInTheHashAndMatchesOnlyItsHost) {
-    deny("192.0.2.10");
-    EXPECT_TRUE(in_table(XT_NAME(XT_MAP_DENY_HOST_TABLE), "192.0.2.10"));
-    run_steps({
-        {"192.0.2.10", 0, 0, XT_DROP_IP_DENY},
-        {"192.0.2.11", 0, 0, XT_PASS, "same /16, not the host"},
-        {"198.18.0.1", 0, 0, XT_PASS, "another /16"},
-    });
-    EXPECT_EQ(deny_hits("192.0.2.10/32"), 1u);
+
+
+// A host rule lives in the list's host table, or in the host hash for :: (which marks a free table
+// slot); either way it matches only its host, counts its hits, and is gone once deleted.
+struct HostCase {
+    std::string name;
+    std::string host;
+    bool in_hash;
+    Steps steps;  // after `deny host`
+};
+void PrintTo(const HostCase& c, std::ostream* os) { *os << c.name; }
+
+class HostPlacementTest : public HostRuleTest, public ::testing::WithParamInterface<HostCase> {};
+
+TEST_P(HostPlacementTest, MatchesOnlyItsHostUntilDeleted) {
+    const HostCase& c = GetParam();
+    deny(c.host);
+    if (c.in_hash) EXPECT_TRUE(in_host_map(XT_NAME(XT_MAP_DENY_HOSTS), c.host));
+    else EXPECT_TRUE(in_table(XT_NAME(XT_MAP_DENY_HOST_TABLE), c.host));
+    run_steps(c.steps);
+    EXPECT_EQ(deny_hits(c.host), 1u);
+    undeny(c.host);
+    run_steps({{c.host, 0, 0, XT_PASS, "deleted"}});
 }
 
-TEST_F(HostRuleTest, V6HostRule) {
-    deny("2001:db8::bad");
-    EXPECT_TRUE(in_table(XT_NAME(XT_MAP_DENY_HOST_TABLE), "2001:db8::bad"));
-    run_steps({
-        {"2001:db8::bad", 0, 0, XT_DROP_IP_DENY},
-        {"2001:db8::bae", 0, 0, XT_PASS},
-    });
-    EXPECT_EQ(deny_hits("2001:db8::bad/128"), 1u);
-}
+INSTANTIATE_TEST_SUITE_P(
+    Hosts, HostPlacementTest,
+    ::testing::Values(HostCase{"V4InTheTable", "192.0.2.10", false,
+                               {{"192.0.2.10", 0, 0, XT_DROP_IP_DENY},
+                                {"192.0.2.11", 0, 0, XT_PASS, "same /16, not the host"},
+                                {"198.18.0.1", 0, 0, XT_PASS, "another /16"}}},
+                      HostCase{"V6InTheTable", "2001:db8::bad", false,
+                               {{"2001:db8::bad", 0, 0, XT_DROP_IP_DENY}, {"2001:db8::bae", 0, 0, XT_PASS}}},
+                      HostCase{"UnspecifiedInTheHash", "::", true,
+                               {{"::", 0, 0, XT_DROP_IP_DENY}, {"::1", 0, 0, XT_PASS}}}),
+    [](const auto& info) { return info.param.name; });
 
 TEST_F(HostRuleTest, DeleteRestoresThePathAndTheIndex) {
     deny("192.0.2.10");
@@ -253,18 +269,6 @@ TEST_F(HostRuleTest, FullBucketOverflowsIntoTheHash) {
     run_steps({{extra, 0, 0, XT_DROP_IP_DENY}});
 }
 
-// :: marks a free table slot, so a rule for it lives in the hash.
-TEST_F(HostRuleTest, UnspecifiedAddressRuleLivesInTheHash) {
-    deny("::");
-    EXPECT_TRUE(in_host_map(XT_NAME(XT_MAP_DENY_HOSTS), "::"));
-    run_steps({
-        {"::", 0, 0, XT_DROP_IP_DENY},
-        {"::1", 0, 0, XT_PASS},
-    });
-    EXPECT_EQ(deny_hits("::/128"), 1u);
-    undeny("::");
-    run_steps({{"::", 0, 0, XT_PASS}});
-}
 
 // Hosts beyond what the table and the hash hold spill into the trie: still denied, listed,
 // deletable.

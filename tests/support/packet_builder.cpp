@@ -31,6 +31,9 @@ void put_bytes(std::vector<uint8_t>& b, size_t at, const std::vector<uint8_t>& s
     std::copy(src.begin(), src.end(), b.begin() + static_cast<std::ptrdiff_t>(at));
 }
 
+// Source then destination address of an IP header, from `at` on.
+void put_addresses(std::vector<uint8_t>& b, size_t at, std::string_view src, std::string_view dst);
+
 // One's-complement sum of 16-bit big-endian words (RFC 1071), not yet folded.
 uint32_t sum16(const uint8_t* data, size_t len, uint32_t sum = 0) {
     for (size_t i = 0; i + 1 < len; i += 2) sum += static_cast<uint32_t>(data[i] << 8 | data[i + 1]);
@@ -55,6 +58,16 @@ std::vector<uint8_t> parse_ip(std::string_view text) {
     if (inet_pton(AF_INET6, s.c_str(), out.data()) == 1) return out;
     misuse("not an IP address: '" + s + "'");
 }
+
+namespace {
+
+void put_addresses(std::vector<uint8_t>& b, size_t at, std::string_view src, std::string_view dst) {
+    const auto source = parse_ip(src);
+    put_bytes(b, at, source);
+    put_bytes(b, at + source.size(), parse_ip(dst));
+}
+
+}  // namespace
 
 Frame truncated(const Frame& frame, size_t len) {
     return Frame(frame.begin(), frame.begin() + static_cast<std::ptrdiff_t>(std::min(len, frame.size())));
@@ -95,8 +108,7 @@ PacketBuilder& PacketBuilder::ipv4(std::string_view src, std::string_view dst, I
     if (fields.dont_fragment) frag |= 0x4000;
     put16(b, 6, frag);
     b[8] = fields.ttl;
-    put_bytes(b, 12, parse_ip(src));
-    put_bytes(b, 16, parse_ip(dst));
+    put_addresses(b, 12, src, dst);
     add(Kind::Ipv4, std::move(b));
     layers_.back().ipv4 = fields;
     return *this;
@@ -106,8 +118,7 @@ PacketBuilder& PacketBuilder::ipv6(std::string_view src, std::string_view dst, I
     std::vector<uint8_t> b(40);
     b[0] = 0x60;
     b[7] = fields.hop_limit;
-    put_bytes(b, 8, parse_ip(src));
-    put_bytes(b, 24, parse_ip(dst));
+    put_addresses(b, 8, src, dst);
     add(Kind::Ipv6, std::move(b));
     layers_.back().ipv6 = fields;
     return *this;
