@@ -19,15 +19,15 @@ TEST_F(CounterTest, EveryPacketCountsSeenAndExactlyOneVerdict) {
     ban("192.0.2.77", kT0 + kSecond);
     config_.syn = rate(1, kSecond, 1);
     apply_config();
+    const auto from = [](const char* src, Ipv4Fields fields = {}) {
+        return PacketBuilder().eth().ipv4(src, kDst4, fields);
+    };
     const Steps steps = {
-        {.verdict = XT_PASS, .frame = PacketBuilder().eth().ipv4("192.0.2.1", "198.51.100.1").tcp(1, 80, kSyn).build()},
-        {.verdict = XT_DROP_SYN_SOURCE,
-         .frame = PacketBuilder().eth().ipv4("192.0.2.1", "198.51.100.1").tcp(1, 80, kSyn).payload(3).build()},
-        {.verdict = XT_DROP_IP_DENY,
-         .frame = PacketBuilder().eth().ipv4("192.0.2.66", "198.51.100.1").udp(1, 2).payload(100).build()},
-        {.verdict = XT_DROP_BANNED, .frame = PacketBuilder().eth().ipv4("192.0.2.77", "198.51.100.1").udp(1, 2).build()},
-        {.verdict = XT_DROP_MALFORMED,
-         .frame = PacketBuilder().eth().ipv4("192.0.2.1", "198.51.100.1", {.ihl = 3}).udp(1, 2).build()},
+        {.verdict = XT_PASS, .frame = from("192.0.2.1").tcp(1, 80, kSyn).build()},
+        {.verdict = XT_DROP_SYN_SOURCE, .frame = from("192.0.2.1").tcp(1, 80, kSyn).payload(3).build()},
+        {.verdict = XT_DROP_IP_DENY, .frame = from("192.0.2.66").udp(1, 2).payload(100).build()},
+        {.verdict = XT_DROP_BANNED, .frame = from("192.0.2.77").udp(1, 2).build()},
+        {.verdict = XT_DROP_MALFORMED, .frame = from("192.0.2.1", {.ihl = 3}).udp(1, 2).build()},
         {.verdict = XT_PASS, .frame = PacketBuilder().eth().arp_request("192.0.2.1", "192.0.2.2").build()},
     };
     run_steps(steps);
