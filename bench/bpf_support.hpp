@@ -1,10 +1,13 @@
 // libbpf plumbing shared by the benchmark binaries: RAII for objects and skeletons, map and program
-// lookup by name, and one BPF_PROG_TEST_RUN call.
+// lookup by name, and one BPF_PROG_TEST_RUN call; and their main()'s error edge.
 #pragma once
 
 #include <bpf/libbpf.h>
+#include <fmt/format.h>
 
 #include <cstdint>
+#include <cstdio>
+#include <exception>
 #include <memory>
 #include <span>
 #include <string>
@@ -47,5 +50,17 @@ Result<TestRun> test_run(int prog_fd, std::span<const uint8_t> frame, int repeat
 uint64_t monotonic_ns();
 
 int possible_cpus();
+
+// A binary's main(): `body`'s exit status, or 1 with "name: message" on stderr if it throws (the
+// benchmarks' only error edge).
+template <typename Body>
+int run_main(const char* name, Body&& body) {
+    try {
+        return body();
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "{}: {}\n", name, e.what());
+        return 1;
+    }
+}
 
 }  // namespace xt::bench

@@ -4,6 +4,7 @@
 // that interface (xdp-trafficgen's method; xdp-trafficgen itself does not start on this kernel). It
 // stops at --count frames or --seconds, whichever comes first. Frames are counted as sent even when
 // the peer loses them: count at the receiver.
+#include <arpa/inet.h>
 #include <boost/program_options.hpp>
 #include <bpf/bpf.h>
 #include <fmt/format.h>
@@ -19,9 +20,10 @@
 #include <cstring>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include "bpf_support.hpp"
-#include "packet_builder.hpp"
+#include "support/packet_builder.hpp"
 #include "common/fd.hpp"
 #include "xt_bench_tx.skel.h"
 
@@ -62,6 +64,11 @@ Options parse_options(int argc, char** argv) {
     if (o.count == 0 || o.seconds <= 0 || o.chunk == 0)
         throw std::runtime_error("--count, --seconds and --chunk must be positive");
     if (o.seconds > 60) throw std::runtime_error("--seconds is capped at 60: floods stay bounded");
+    for (const auto& [option, value] : {std::pair{"--src", &o.src_ip}, std::pair{"--dst", &o.dst_ip}}) {
+        in_addr unused{};
+        if (inet_pton(AF_INET, value->c_str(), &unused) != 1)
+            throw std::runtime_error(fmt::format("{} '{}' is not an IPv4 address", option, *value));
+    }
     return o;
 }
 
@@ -131,10 +138,6 @@ int run(const Options& opt) {
 }  // namespace xt::bench
 
 int main(int argc, char** argv) {
-    try {
-        return xt::bench::run(xt::bench::parse_options(argc, argv));
-    } catch (const std::exception& e) {
-        fmt::print(stderr, "xt_flood_gen: {}\n", e.what());
-        return 1;
-    }
+    using namespace xt::bench;
+    return run_main("xt_flood_gen", [&] { return run(parse_options(argc, argv)); });
 }

@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "bpf_support.hpp"
-#include "packet_builder.hpp"
+#include "support/packet_builder.hpp"
 #include "subjects.hpp"
 #include "xt_bench_drop.skel.h"
 
@@ -351,10 +351,6 @@ int run(const Options& opt) {
 }  // namespace xt::bench
 
 int main(int argc, char** argv) {
-    try {
-        return xt::bench::run(xt::bench::parse_options(argc, argv));
-    } catch (const std::exception& e) {
-        fmt::print(stderr, "xt_bench_progrun: {}\n", e.what());
-        return 1;
-    }
+    using namespace xt::bench;
+    return run_main("xt_bench_progrun", [&] { return run(parse_options(argc, argv)); });
 }

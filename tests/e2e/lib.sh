@@ -220,6 +220,15 @@ bg() { # NS CMD...: run in the background inside NS, remembered for cleanup; pid
 # xt ARGS...: the CLI, run inside the server namespace (where the interface lives). Output as is.
 xt() { ip netns exec "$NS_S" "$XT_CLI" "$@"; }
 
+assert_limits() { # PATH=EXPECTED...: what `limit show --json` shows at each jq path (without the dot)
+  local shown pair
+  shown=$(xt_ok limit show --json)
+  log "limit show --json: $(jq -c . <<<"$shown")"
+  for pair in "$@"; do
+    assert_eq "limit show ${pair%%=*}" "${pair#*=}" "$(jq -c -r ".${pair%%=*}" <<<"$shown")"
+  done
+}
+
 xt_ok() { # ARGS...: the CLI must succeed; prints its stdout; on failure shows everything
   local out rc=0
   out=$(xt "$@" 2>"$XT_TMP/xt.err") || rc=$?
@@ -264,15 +273,20 @@ ping_ok() { # 4|6 [DST] [SRC]: ping from the client (source $C4/$C6 by default);
   ip netns exec "$NS_C" ping -"$fam" -c 2 -i 0.2 -W 1 -w "${PING_DEADLINE:-2}" -I "$src" "$dst" >/dev/null 2>&1
 }
 
-expect_ping() { # pass|fail 4|6 [DST] [SRC]
-  local want=$1
-  shift
-  if ping_ok "$@"; then
-    [[ $want == pass ]] || fail "ping -$1 ${2:-server} ${3:+from $3}: expected no reply, got one"
+# The check (ping_ok, curl_ok) must succeed (pass) or not (fail); ANSWER names what success shows.
+expect_check() { # pass|fail WHAT ANSWER CHECK ARGS...
+  local want=$1 what=$2 answer=$3
+  shift 3
+  if "$@"; then
+    [[ $want == pass ]] || fail "$what: expected no answer, got $answer"
   else
-    [[ $want == fail ]] || fail "ping -$1 ${2:-server} ${3:+from $3}: expected a reply, got none"
+    [[ $want == fail ]] || fail "$what: expected $answer, got none"
   fi
-  pass "ping -$1 ${2:-server}${3:+ from $3}: $([[ $want == pass ]] && echo answered || echo blocked)"
+  pass "$what: $([[ $want == pass ]] && echo "$answer" || echo blocked)"
+}
+
+expect_ping() { # pass|fail 4|6 [DST] [SRC]
+  expect_check "$1" "ping -$2 ${3:-server}${4:+ from $4}" "a reply" ping_ok "${@:2}"
 }
 
 http_start() { # start a static web server in the server ns on $HTTP_PORT (dual stack)
@@ -297,14 +311,7 @@ curl_ok() { # 4|6 [SRC]: an HTTP GET from the client (source $C4/$C6 by default)
 }
 
 expect_curl() { # pass|fail 4|6 [SRC]
-  local want=$1
-  shift
-  if curl_ok "$@"; then
-    [[ $want == pass ]] || fail "curl -$1 ${2:+from $2}: expected no answer, got HTTP 200"
-  else
-    [[ $want == fail ]] || fail "curl -$1 ${2:+from $2}: expected HTTP 200, got none"
-  fi
-  pass "curl over IPv$1${2:+ from $2}: $([[ $want == pass ]] && echo HTTP 200 || echo blocked)"
+  expect_check "$1" "curl over IPv$2${3:+ from $3}" "HTTP 200" curl_ok "${@:2}"
 }
 
 # ---- counting at both ends ---------------------------------------------------------------------------

@@ -34,12 +34,7 @@ flood() {
 
 step "per-address spike arrest: --rate $RATE --burst $BURST"
 xt_ok limit spike --rate $RATE --burst $BURST
-shown=$(xt_ok limit show --json)
-log "limit show --json: $(jq -c . <<<"$shown")"
-assert_eq "limit show spike.rate" $RATE "$(jq .spike.rate <<<"$shown")"
-assert_eq "limit show spike.burst" $BURST "$(jq .spike.burst <<<"$shown")"
-assert_eq "limit show spike.every_ns" 1000000000 "$(jq .spike.every_ns <<<"$shown")"
-assert_eq "limit show spike.per" address "$(jq -r .spike.per <<<"$shown")"
+assert_limits spike.rate=$RATE spike.burst=$BURST spike.every_ns=1000000000 spike.per=address
 flood 4 "$C4" 1
 flood 6 "$C6" 1
 
@@ -49,12 +44,7 @@ flood 6 "$C6,$C6B" 2
 
 step "per prefix (/24, /64), same two addresses: one shared bucket; --every 100ms"
 xt_ok limit spike --rate $((RATE / 10)) --every 100ms --burst $BURST --per prefix --prefix-v4 24 --prefix-v6 64
-shown=$(xt_ok limit show --json)
-log "limit show --json: $(jq -c . <<<"$shown")"
-assert_eq "limit show spike.every_ns" 100000000 "$(jq .spike.every_ns <<<"$shown")"
-assert_eq "limit show spike.per" prefix "$(jq -r .spike.per <<<"$shown")"
-assert_eq "limit show spike.prefix_v4" 24 "$(jq .spike.prefix_v4 <<<"$shown")"
-assert_eq "limit show spike.prefix_v6" 64 "$(jq .spike.prefix_v6 <<<"$shown")"
+assert_limits spike.every_ns=100000000 spike.per=prefix spike.prefix_v4=24 spike.prefix_v6=64
 flood 4 "$C4,$C4B" 1
 flood 6 "$C6,$C6B" 1
 
@@ -63,10 +53,7 @@ step "limit clock coarse (XT_CFG_COARSE_CLOCK): still burst + rate*t (±10%), pe
 xt_ok limit spike --rate $RATE --burst $BURST
 assert_eq "limit show clock (default)" exact "$(xt_ok limit show --json | jq -r .clock)"
 xt_ok limit clock coarse
-shown=$(xt_ok limit show --json)
-log "limit show --json: $(jq -c . <<<"$shown")"
-assert_eq "limit show clock" coarse "$(jq -r .clock <<<"$shown")"
-assert_eq "limit show spike.rate kept" $RATE "$(jq .spike.rate <<<"$shown")"
+assert_limits clock=coarse spike.rate=$RATE
 assert_contains "limit show (text)" "$(xt_ok limit show)" "clock       coarse"
 flood 4 "$C4" 1
 flood 6 "$C6" 1

@@ -43,11 +43,7 @@ mark() { sleep 0.6; R0=$(syn_received "$1") P0=$(counter passed) D0=$(counter "$
 
 step "per-source SYN limit: --rate $RATE --burst $BURST"
 xt_ok limit syn --rate $RATE --burst $BURST
-shown=$(xt_ok limit show --json)
-log "limit show --json: $(jq -c . <<<"$shown")"
-assert_eq "limit show syn.rate" $RATE "$(jq .syn.rate <<<"$shown")"
-assert_eq "limit show syn.burst" $BURST "$(jq .syn.burst <<<"$shown")"
-assert_eq "limit show syn_global" null "$(jq -c .syn_global <<<"$shown")"
+assert_limits syn.rate=$RATE syn.burst=$BURST syn_global=null
 
 mark 4 syn_source
 out=$(ip netns exec "$NS_C" "$PY" "$TRAFFIC" time --dev "$IF_C" --expect 2500 -- \
@@ -64,9 +60,7 @@ expect_ping pass 4
 
 step "global SYN limit: --global-rate $GRATE --global-burst $GBURST against random sources"
 xt_ok limit syn --rate $RATE --burst $BURST --global-rate $GRATE --global-burst $GBURST
-shown=$(xt_ok limit show --json)
-assert_eq "limit show syn_global.rate" $GRATE "$(jq .syn_global.rate <<<"$shown")"
-assert_eq "limit show syn_global.burst" $GBURST "$(jq .syn_global.burst <<<"$shown")"
+assert_limits syn_global.rate=$GRATE syn_global.burst=$GBURST
 
 mark 4 syn_global
 source_drops=$(counter syn_source)

@@ -2,12 +2,14 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -54,6 +56,17 @@ Cidr cidr_of(std::string_view text) {
 
 const xt_counter& verdict_counter(const xt_stats& stats, xt_verdict v) {
     return (&stats.passed)[v];
+}
+
+Frame frame_from(std::string_view src, uint8_t tcp_flags) {
+    const bool v6 = src.find(':') != std::string_view::npos;
+    PacketBuilder b;
+    b.eth();
+    if (v6) b.ipv6(src, kDst6);
+    else b.ipv4(src, kDst4);
+    if (tcp_flags) b.tcp(40000, 80, tcp_flags);
+    else b.udp(1000, 53);
+    return b.build();
 }
 
 void ProgRunTest::SetUp() {
@@ -107,28 +120,89 @@ xt_rate ProgRunTest::rate(uint64_t tokens, uint64_t every_ns, uint64_t burst) {
     return r.value_or(xt::rate_off());
 }
 
-int ProgRunTest::run(const Frame& frame) {
-    LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame.data(),
-                .data_size_in = static_cast<__u32>(frame.size()), .repeat = 1);
-    const int err = bpf_prog_test_run_opts(bpf_program__fd(skel_->progs.xdp_throttle), &opts);
-    EXPECT_EQ(err, 0) << "bpf_prog_test_run_opts: " << std::strerror(errno);
-    return err ? -1 : static_cast<int>(opts.retval);
+int ProgRunTest::run(const Frame& frame, const Frame* output) {
+    return run_on(frame, 0, 0, output);
 }
 
-int ProgRunTest::run_on(const Frame& frame, uint32_t ingress_ifindex, uint32_t rx_queue) {
-    // The kernel resolves ingress_ifindex in the caller's network namespace and wants the queue
-    // to exist; data/data_end of the context are the frame's bounds.
+int ProgRunTest::run_on(const Frame& frame, uint32_t ingress_ifindex, uint32_t rx_queue,
+                        const Frame* output) {
+    // Without an ingress interface the kernel builds the context itself. With one, it resolves
+    // ingress_ifindex in the caller's network namespace and wants the queue to exist; data and
+    // data_end of the context are the frame's bounds.
     xdp_md ctx{};
     ctx.data_end = static_cast<__u32>(frame.size());
     ctx.ingress_ifindex = ingress_ifindex;
     ctx.rx_queue_index = rx_queue;
+    Frame out(frame.size() + 256);  // room for a program that grows the frame
     LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame.data(),
-                .data_size_in = static_cast<__u32>(frame.size()), .ctx_in = &ctx,
-                .ctx_size_in = sizeof(ctx), .repeat = 1);
+                .data_out = out.data(), .data_size_in = static_cast<__u32>(frame.size()),
+                .data_size_out = static_cast<__u32>(out.size()), .repeat = 1);
+    if (ingress_ifindex != 0) {
+        opts.ctx_in = &ctx;
+        opts.ctx_size_in = sizeof(ctx);
+    }
     const int err = bpf_prog_test_run_opts(bpf_program__fd(skel_->progs.xdp_throttle), &opts);
     EXPECT_EQ(err, 0) << "bpf_prog_test_run_opts (ingress ifindex " << ingress_ifindex
                       << ", rx queue " << rx_queue << "): " << std::strerror(errno);
-    return err ? -1 : static_cast<int>(opts.retval);
+    if (err) return -1;
+    const int action = static_cast<int>(opts.retval);
+    if (action == kXdpPass || action == kXdpTx || action == kXdpRedirect) {
+        out.resize(opts.data_size_out);
+        EXPECT_EQ(out, output ? *output : frame) << "the frame the program left (action " << action << ")";
+    }
+    return action;
+}
+
+void ProgRunTest::run_steps(const Steps& steps) {
+    for (size_t i = 0; i < steps.size(); ++i) {
+        const Step& step = steps[i];
+        SCOPED_TRACE(fmt::format("step {} ({}{}{})", i, step.frame ? "own frame" : step.src,
+                                 step.note.empty() ? "" : ": ", step.note));
+        if (step.at_ns != 0) set_clock(step.at_ns);
+        const Frame frame = step.frame ? *step.frame : frame_from(step.src, step.flags);
+        const xt_stats before = stats();
+        const int action = run_on(frame, step.ifindex, step.rx_queue,
+                                  step.output ? &*step.output : nullptr);
+        const xt_stats after = stats();
+
+        const int expected_action = step.verdict != XT_PASS       ? kXdpDrop
+                                    : step.steer == Steer::none ? kXdpPass
+                                                                : kXdpRedirect;
+        EXPECT_EQ(action, expected_action);
+        xt_stats grown{};
+        const xt_counter one{.packets = 1, .bytes = frame.size()};
+        grown.seen = one;
+        (&grown.passed)[step.verdict] = one;
+        if (step.steer == Steer::bridge) grown.redirected = one;
+        if (step.steer == Steer::controller) grown.to_controller = one;
+        // abi.h's struct xt_stats, member by member.
+        static constexpr const char* kCounters[] = {"seen",   "passed", "malformed",  "ip_deny",
+                                                    "not_allowed", "banned", "spike", "syn_source",
+                                                    "syn_global", "redirected", "to_controller"};
+        static_assert(std::size(kCounters) == sizeof(xt_stats) / sizeof(xt_counter));
+        const auto* b = &before.seen;
+        const auto* a = &after.seen;
+        const auto* g = &grown.seen;
+        for (size_t c = 0; c < std::size(kCounters); ++c) {
+            EXPECT_EQ(a[c].packets - b[c].packets, g[c].packets) << kCounters[c] << ".packets grew by";
+            EXPECT_EQ(a[c].bytes - b[c].bytes, g[c].bytes) << kCounters[c] << ".bytes grew by";
+        }
+        if (HasFailure()) return;
+    }
+}
+
+void ProgRunTest::run_case(const StageCase& c) {
+    auto bucket = [](const Bucket& b) { return b.tokens ? rate(b.tokens, b.every_ns, b.burst) : rate_off(); };
+    config_.spike = bucket(c.spike);
+    config_.syn = bucket(c.syn);
+    config_.syn_global = bucket(c.syn_global);
+    config_.flags |= c.flags;
+    apply_config();
+    for (const auto& rule : c.deny) deny(rule);
+    for (const auto& rule : c.allow) allow(rule);
+    run_steps(c.steps);
+    for (const auto& [rule, hits] : c.deny_hits) EXPECT_EQ(deny_hits(rule), hits) << "deny " << rule;
+    for (const auto& [rule, hits] : c.allow_hits) EXPECT_EQ(allow_hits(rule), hits) << "allow " << rule;
 }
 
 xt_stats ProgRunTest::stats() const {

@@ -1,4 +1,5 @@
-// Ban box: banned until the deadline, then reaped by the first packet after it.
+// Ban box: banned until the deadline, then reaped by the first packet after it. Packets are steps
+// of a table (progrun_fixture.hpp, Step).
 #include <bpf/bpf.h>
 
 #include "progrun_fixture.hpp"
@@ -6,54 +7,46 @@
 namespace xt::test {
 namespace {
 
-Frame udp_from(const char* src) {
-    if (std::string_view(src).find(':') != std::string_view::npos)
-        return PacketBuilder().eth().ipv6(src, "2001:db8:1::1").udp(1000, 53).build();
-    return PacketBuilder().eth().ipv4(src, "198.51.100.1").udp(1000, 53).build();
-}
-
 using BanTest = ProgRunTest;
 
 TEST_F(BanTest, ActiveBanDropsAndCountsHits) {
     ban("192.0.2.10", kT0 + 10 * kSecond);
-    EXPECT_EQ(run(udp_from("192.0.2.10")), kXdpDrop);
-    set_clock(kT0 + 10 * kSecond - 1);  // the last nanosecond of the ban
-    EXPECT_EQ(run(udp_from("192.0.2.10")), kXdpDrop);
-    EXPECT_EQ(run(udp_from("192.0.2.11")), kXdpPass);
-    EXPECT_EQ(packets(XT_DROP_BANNED), 2u);
+    run_steps({
+        {"192.0.2.10", 0, 0, XT_DROP_BANNED},
+        {"192.0.2.10", 0, kT0 + 10 * kSecond - 1, XT_DROP_BANNED, "the last nanosecond of the ban"},
+        {"192.0.2.11", 0, 0, XT_PASS},
+    });
     ASSERT_TRUE(ban_entry("192.0.2.10"));
     EXPECT_EQ(ban_entry("192.0.2.10")->hits, 2u);
 }
 
 TEST_F(BanTest, ExpiredBanPassesAndIsReaped) {
     ban("192.0.2.10", kT0 + 10 * kSecond);
-    set_clock(kT0 + 10 * kSecond);  // now == deadline: no longer banned
-    EXPECT_EQ(run(udp_from("192.0.2.10")), kXdpPass);
+    run_steps({{"192.0.2.10", 0, kT0 + 10 * kSecond, XT_PASS, "now == deadline: no longer banned"}});
     EXPECT_FALSE(ban_entry("192.0.2.10")) << "the expired entry must be deleted";
-    EXPECT_EQ(packets(XT_DROP_BANNED), 0u);
-    EXPECT_EQ(run(udp_from("192.0.2.10")), kXdpPass);
+    run_steps({{"192.0.2.10"}});
 }
 
 TEST_F(BanTest, Ipv6Ban) {
     ban("2001:db8::bad", kT0 + kSecond);
-    EXPECT_EQ(run(udp_from("2001:db8::bad")), kXdpDrop);
-    EXPECT_EQ(run(udp_from("2001:db8::900d")), kXdpPass);
-    set_clock(kT0 + 2 * kSecond);
-    EXPECT_EQ(run(udp_from("2001:db8::bad")), kXdpPass);
+    run_steps({
+        {"2001:db8::bad", 0, 0, XT_DROP_BANNED},
+        {"2001:db8::900d", 0, 0, XT_PASS},
+        {"2001:db8::bad", 0, kT0 + 2 * kSecond, XT_PASS},
+    });
     EXPECT_FALSE(ban_entry("2001:db8::bad"));
 }
 
 TEST_F(BanTest, Ipv4BanIsKeyedIpv4Mapped) {
     // The same key serves an IPv6 packet from the IPv4-mapped address: one ban, both families.
     ban("192.0.2.10", kT0 + kSecond);
-    EXPECT_EQ(run(udp_from("::ffff:192.0.2.10")), kXdpDrop);
+    run_steps({{"::ffff:192.0.2.10", 0, 0, XT_DROP_BANNED}});
 }
 
 TEST_F(BanTest, DenyIsJudgedBeforeBan) {
     deny("192.0.2.10");
     ban("192.0.2.10", kT0 + kSecond);
-    EXPECT_EQ(run(udp_from("192.0.2.10")), kXdpDrop);
-    EXPECT_EQ(packets(XT_DROP_IP_DENY), 1u);
+    run_steps({{"192.0.2.10", 0, 0, XT_DROP_IP_DENY}});
     EXPECT_EQ(ban_entry("192.0.2.10")->hits, 0u);
 }
 
@@ -62,8 +55,7 @@ TEST_F(BanTest, BannedNonFirstFragmentIsDropped) {
     const Frame frag = PacketBuilder().eth().ipv4("192.0.2.10", "198.51.100.1",
                                                   {.fragment_offset = 8, .protocol = kIpProtoTcp})
                            .payload(24).build();
-    EXPECT_EQ(run(frag), kXdpDrop);
-    EXPECT_EQ(packets(XT_DROP_BANNED), 1u);
+    run_steps({{.verdict = XT_DROP_BANNED, .frame = frag}});
 }
 
 // Without the test hook the program reads CLOCK_MONOTONIC (bpf_ktime_get_ns).
@@ -71,8 +63,7 @@ TEST_F(BanTest, KernelClockIsUsedWithoutOverride) {
     set_clock(0);
     ban("192.0.2.10", UINT64_MAX);  // never expires
     ban("192.0.2.11", 1);           // expired at boot
-    EXPECT_EQ(run(udp_from("192.0.2.10")), kXdpDrop);
-    EXPECT_EQ(run(udp_from("192.0.2.11")), kXdpPass);
+    run_steps({{"192.0.2.10", 0, 0, XT_DROP_BANNED}, {"192.0.2.11", 0, 0, XT_PASS}});
     EXPECT_FALSE(ban_entry("192.0.2.11"));
 }
 
@@ -99,10 +90,10 @@ TEST_F(BanFilterTest, CountedOnBanAndUnbanAndReap) {
     const xt_addr v4 = source_key("192.0.2.10");
     ASSERT_TRUE(xt::delete_bans(maps_, {&v4, 1}).has_value());
     EXPECT_EQ(slot_count("192.0.2.10"), 0u);
-    EXPECT_EQ(run(udp_from("192.0.2.10")), kXdpPass);
-    // The program reaps the expired IPv6 ban and lowers its count.
-    set_clock(kT0 + kSecond);
-    EXPECT_EQ(run(udp_from("2001:db8::bad")), kXdpPass);
+    run_steps({
+        {"192.0.2.10", 0, 0, XT_PASS, "unbanned"},
+        {"2001:db8::bad", 0, kT0 + kSecond, XT_PASS, "the program reaps the expired ban"},
+    });
     EXPECT_FALSE(ban_entry("2001:db8::bad"));
     EXPECT_EQ(slot_count("2001:db8::bad"), 0u);
 }
@@ -123,12 +114,12 @@ TEST_F(BanFilterTest, RawBanNeedsTheIndexRebuilt) {
     xt_ban raw{};
     raw.deadline_ns = kT0 + kSecond;
     ASSERT_EQ(bpf_map_update_elem(map_fd(XT_NAME(XT_MAP_BANS)), &key, &raw, BPF_NOEXIST), 0);
-    EXPECT_EQ(run(udp_from("192.0.2.30")), kXdpPass);
+    run_steps({{"192.0.2.30", 0, 0, XT_PASS, "indexed: its slot counts 0"}});
     apply_config_unindexed();
-    EXPECT_EQ(run(udp_from("192.0.2.30")), kXdpDrop);
+    run_steps({{"192.0.2.30", 0, 0, XT_DROP_BANNED, "unindexed: looked up"}});
     apply_config();  // rebuilds the index: the raw ban is counted
     EXPECT_EQ(slot_count("192.0.2.30"), 1u);
-    EXPECT_EQ(run(udp_from("192.0.2.30")), kXdpDrop);
+    run_steps({{"192.0.2.30", 0, 0, XT_DROP_BANNED}});
 }
 
 // The opt-in coarse clock (XT_CFG_COARSE_CLOCK) is CLOCK_MONOTONIC_COARSE: the same time base as
@@ -139,8 +130,7 @@ TEST_F(BanTest, CoarseClockIsTheMonotonicBase) {
     const uint64_t now = xt::program_clock_ns(config_);
     ban("192.0.2.10", now + 60 * kSecond);  // banned for a minute from now
     ban("192.0.2.11", now - kSecond);       // expired a second ago: far more than a tick
-    EXPECT_EQ(run(udp_from("192.0.2.10")), kXdpDrop);
-    EXPECT_EQ(run(udp_from("192.0.2.11")), kXdpPass);
+    run_steps({{"192.0.2.10", 0, 0, XT_DROP_BANNED}, {"192.0.2.11", 0, 0, XT_PASS}});
     EXPECT_FALSE(ban_entry("192.0.2.11"));
 }
 

@@ -1,4 +1,5 @@
 // Counters: seen == passed + every drop, bytes are frame lengths; the per-source drop tally.
+// Packets are steps of a table (progrun_fixture.hpp, Step), whose runner checks every counter.
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <sched.h>
@@ -18,18 +19,23 @@ TEST_F(CounterTest, EveryPacketCountsSeenAndExactlyOneVerdict) {
     ban("192.0.2.77", kT0 + kSecond);
     config_.syn = rate(1, kSecond, 1);
     apply_config();
-    const std::vector<Frame> frames = {
-        PacketBuilder().eth().ipv4("192.0.2.1", "198.51.100.1").tcp(1, 80, kSyn).build(),            // pass
-        PacketBuilder().eth().ipv4("192.0.2.1", "198.51.100.1").tcp(1, 80, kSyn).payload(3).build(), // syn
-        PacketBuilder().eth().ipv4("192.0.2.66", "198.51.100.1").udp(1, 2).payload(100).build(),     // deny
-        PacketBuilder().eth().ipv4("192.0.2.77", "198.51.100.1").udp(1, 2).build(),                  // ban
-        PacketBuilder().eth().ipv4("192.0.2.1", "198.51.100.1", {.ihl = 3}).udp(1, 2).build(),       // malformed
-        PacketBuilder().eth().arp_request("192.0.2.1", "192.0.2.2").build(),                         // pass
+    const auto from = [](const char* src, Ipv4Fields fields = {}) {
+        return PacketBuilder().eth().ipv4(src, kDst4, fields);
     };
+    const Steps steps = {
+        {.verdict = XT_PASS, .frame = from("192.0.2.1").tcp(1, 80, kSyn).build()},
+        {.verdict = XT_DROP_SYN_SOURCE, .frame = from("192.0.2.1").tcp(1, 80, kSyn).payload(3).build()},
+        {.verdict = XT_DROP_IP_DENY, .frame = from("192.0.2.66").udp(1, 2).payload(100).build()},
+        {.verdict = XT_DROP_BANNED, .frame = from("192.0.2.77").udp(1, 2).build()},
+        {.verdict = XT_DROP_MALFORMED, .frame = from("192.0.2.1", {.ihl = 3}).udp(1, 2).build()},
+        {.verdict = XT_PASS, .frame = PacketBuilder().eth().arp_request("192.0.2.1", "192.0.2.2").build()},
+    };
+    run_steps(steps);
+    std::vector<Frame> frames;
     uint64_t total_bytes = 0;
-    for (const auto& f : frames) {
-        run(f);
-        total_bytes += f.size();
+    for (const auto& step : steps) {
+        frames.push_back(*step.frame);
+        total_bytes += step.frame->size();
     }
     const xt_stats s = stats();
     EXPECT_EQ(s.seen.packets, frames.size());
@@ -54,24 +60,23 @@ TEST_F(CounterTest, TopDropsTallyEveryDropButMalformed) {
     config_.spike = rate(1, kSecond, 1);
     apply_config();
     deny("192.0.2.66");
-    const Frame denied = PacketBuilder().eth().ipv4("192.0.2.66", "198.51.100.1").udp(1, 2).build();
-    for (int i = 0; i < 3; ++i) EXPECT_EQ(run(denied), kXdpDrop);
+    const Frame denied = frame_from("192.0.2.66");
+    run_steps(Steps(3, Step{"192.0.2.66", 0, 0, XT_DROP_IP_DENY}));
     auto tally = drop_tally("192.0.2.66");
     ASSERT_TRUE(tally);
     EXPECT_EQ(tally->packets, 3u);
     EXPECT_EQ(tally->bytes, 3 * denied.size());
     EXPECT_EQ(tally->last_verdict, uint32_t(XT_DROP_IP_DENY));
 
-    const Frame limited = PacketBuilder().eth().ipv6("2001:db8::5", "2001:db8::1").udp(1, 2).build();
-    EXPECT_EQ(run(limited), kXdpPass);
+    run_steps({{"2001:db8::5", 0, 0, XT_PASS}});
     EXPECT_FALSE(drop_tally("2001:db8::5")) << "passed packets are not tallied";
-    EXPECT_EQ(run(limited), kXdpDrop);
+    run_steps({{"2001:db8::5", 0, 0, XT_DROP_SPIKE}});
     ASSERT_TRUE(drop_tally("2001:db8::5"));
     EXPECT_EQ(drop_tally("2001:db8::5")->last_verdict, uint32_t(XT_DROP_SPIKE));
 
     const Frame malformed =
         PacketBuilder().eth().ipv4("192.0.2.99", "198.51.100.1", {.total_length = 9000}).udp(1, 2).build();
-    EXPECT_EQ(run(malformed), kXdpDrop);
+    run_steps({{.verdict = XT_DROP_MALFORMED, .frame = malformed}});
     EXPECT_FALSE(drop_tally("192.0.2.99"));
 }
 
@@ -84,13 +89,14 @@ TEST_F(CounterTest, TopDropsExactAcrossSourceChanges) {
     deny("192.0.2.1");
     deny("192.0.2.2");
     deny("2001:db8::3");
-    const Frame a = PacketBuilder().eth().ipv4("192.0.2.1", "198.51.100.1").udp(1, 2).build();
+    const Frame a = frame_from("192.0.2.1");
     const Frame b = PacketBuilder().eth().ipv4("192.0.2.2", "198.51.100.1").udp(1, 2).payload(50).build();
-    const Frame c = PacketBuilder().eth().ipv6("2001:db8::3", "2001:db8::1").udp(1, 2).build();
+    const Frame c = frame_from("2001:db8::3");
     const std::vector<const Frame*> order = {&a, &a, &a, &b, &b, &a, &c, &b, &a, &a, &c};
     std::map<const Frame*, uint64_t> sent;
     for (const Frame* f : order) {
-        ASSERT_EQ(run(*f), kXdpDrop);
+        run_steps({{.verdict = XT_DROP_IP_DENY, .frame = *f}});
+        ASSERT_FALSE(HasFailure());
         ++sent[f];
         // Exact after every single drop, whatever is pending where.
         ASSERT_EQ(drop_tally("192.0.2.1").value_or(xt_drop_tally{}).packets, sent[&a]);
@@ -118,8 +124,6 @@ TEST_F(CounterTest, PendingRunIsFlushedWhenTheSourceChanges) {
     apply_config();
     deny("192.0.2.1");
     deny("192.0.2.2");
-    const Frame a = PacketBuilder().eth().ipv4("192.0.2.1", "198.51.100.1").udp(1, 2).build();
-    const Frame b = PacketBuilder().eth().ipv4("192.0.2.2", "198.51.100.1").udp(1, 2).build();
     auto in_lru = [&](std::string_view ip) {
         const xt_addr key = source_key(ip);
         std::vector<xt_drop_tally> per_cpu(static_cast<size_t>(libbpf_num_possible_cpus()));
@@ -128,12 +132,14 @@ TEST_F(CounterTest, PendingRunIsFlushedWhenTheSourceChanges) {
             for (const auto& t : per_cpu) packets += t.packets;
         return packets;
     };
-    for (int i = 0; i < 3; ++i) run(a);
+    const Step a{"192.0.2.1", 0, 0, XT_DROP_IP_DENY};
+    const Step b{"192.0.2.2", 0, 0, XT_DROP_IP_DENY};
+    run_steps({a, a, a});
     EXPECT_EQ(in_lru("192.0.2.1"), 0u) << "a run of one source costs no LRU update";
-    run(b);
+    run_steps({b});
     EXPECT_EQ(in_lru("192.0.2.1"), 3u);
     EXPECT_EQ(in_lru("192.0.2.2"), 0u);
-    run(a);
+    run_steps({a});
     EXPECT_EQ(in_lru("192.0.2.2"), 1u);
     EXPECT_EQ(drop_tally("192.0.2.1")->packets, 4u);
     sched_setaffinity(0, sizeof before, &before);
@@ -143,19 +149,17 @@ TEST_F(CounterTest, LastVerdictIsTheLatestDrop) {
     config_.flags |= XT_CFG_TRACK_TOP;
     config_.spike = rate(1, kSecond, 1);
     apply_config();
-    const Frame f = PacketBuilder().eth().ipv4("192.0.2.9", "198.51.100.1").udp(1, 2).build();
-    EXPECT_EQ(run(f), kXdpPass);
-    EXPECT_EQ(run(f), kXdpDrop);
+    run_steps({{"192.0.2.9", 0, 0, XT_PASS}, {"192.0.2.9", 0, 0, XT_DROP_SPIKE}});
     EXPECT_EQ(drop_tally("192.0.2.9")->last_verdict, uint32_t(XT_DROP_SPIKE));
     deny("192.0.2.9");
-    EXPECT_EQ(run(f), kXdpDrop);
+    run_steps({{"192.0.2.9", 0, 0, XT_DROP_IP_DENY}});
     EXPECT_EQ(drop_tally("192.0.2.9")->last_verdict, uint32_t(XT_DROP_IP_DENY));
     EXPECT_EQ(drop_tally("192.0.2.9")->packets, 2u);
 }
 
 TEST_F(CounterTest, TopDropsOffByDefault) {
     deny("192.0.2.66");
-    EXPECT_EQ(run(PacketBuilder().eth().ipv4("192.0.2.66", "198.51.100.1").udp(1, 2).build()), kXdpDrop);
+    run_steps({{"192.0.2.66", 0, 0, XT_DROP_IP_DENY}});
     EXPECT_FALSE(drop_tally("192.0.2.66"));
 }
 

@@ -6,7 +6,8 @@
 //
 // Without BPF_F_TEST_XDP_LIVE_FRAMES nothing is transmitted: XDP_REDIRECT is the program's answer
 // when bpf_redirect_map() found its target. Both targets answer XDP_REDIRECT, so the counters
-// `redirected` (the bridge) and `to_controller` (a socket) tell them apart.
+// `redirected` (the bridge) and `to_controller` (a socket) tell them apart: each test is a table of
+// steps (progrun_fixture.hpp, Step) whose runner checks both at every step.
 #include <bpf/bpf.h>
 #include <arpa/inet.h>
 #include <linux/if_xdp.h>
@@ -26,8 +27,6 @@
 namespace xt::test {
 namespace {
 
-constexpr const char* kPortA = "xtgwa";
-constexpr const char* kPortB = "xtgwb";
 constexpr const char* kClient = "192.0.2.10";
 constexpr const char* kServer = "198.51.100.20";
 constexpr uint16_t kClientPort = 40000;
@@ -79,6 +78,10 @@ private:
 
 class GatewayTest : public ProgRunTest {
 protected:
+    // The veth pair: A faces the clients, B the servers.
+    static constexpr const char* kPortA = "xtgwa";
+    static constexpr const char* kPortB = "xtgwb";
+
     void SetUp() override {
         ProgRunTest::SetUp();
         if (IsSkipped() || HasFatalFailure()) return;
@@ -147,8 +150,15 @@ protected:
         return key;
     }
 
-    uint64_t redirected() const { return stats().redirected.packets; }
-    uint64_t to_controller() const { return stats().to_controller.packets; }
+    // A step arriving on `port` (0: without ingress context) that passes the stages and goes to
+    // the stack (Steer::none), the other port or the controller; or is dropped with `verdict`.
+    static Step on(uint32_t port, Frame frame, Steer steer, std::string note = "", uint32_t queue = 0) {
+        return {.note = std::move(note), .steer = steer, .frame = std::move(frame), .ifindex = port,
+                .rx_queue = queue};
+    }
+    static Step dropped(uint32_t port, Frame frame, xt_verdict verdict, std::string note = "") {
+        return {.verdict = verdict, .note = std::move(note), .frame = std::move(frame), .ifindex = port};
+    }
 
     uint32_t port_a_ = 0;
     uint32_t port_b_ = 0;
@@ -167,10 +177,11 @@ Frame response(uint8_t flags, size_t payload, uint16_t sport = 80) {
 TEST_F(GatewayTest, HostModeStillPassesToTheStack) {
     config_.flags &= ~static_cast<uint32_t>(XT_CFG_GATEWAY);
     apply_config();
-    EXPECT_EQ(run_on(request(kAck | kPsh, 100), port_a_), kXdpPass);
-    EXPECT_EQ(run_on(response(kAck | kPsh, 100), port_b_), kXdpPass);
-    EXPECT_EQ(run(request(kAck, 0)), kXdpPass);
-    EXPECT_EQ(redirected() + to_controller(), 0u);
+    run_steps({
+        on(port_a_, request(kAck | kPsh, 100), Steer::none),
+        on(port_b_, response(kAck | kPsh, 100), Steer::none),
+        on(0, request(kAck, 0), Steer::none, "no ingress context"),
+    });
 }
 
 TEST_F(GatewayTest, EverythingButHttpIsBridgedBothWays) {
@@ -181,41 +192,36 @@ TEST_F(GatewayTest, EverythingButHttpIsBridgedBothWays) {
         PacketBuilder().eth().ipv6("2001:db8::1", "2001:db8::2").icmpv6_ns("2001:db8::2").build(),
         request(kAck | kPsh, 100, 22),  // payload, but not to an HTTP port
     };
+    Steps steps;
     for (const auto& frame : frames) {
-        EXPECT_EQ(run_on(frame, port_a_), kXdpRedirect);
-        EXPECT_EQ(run_on(frame, port_b_), kXdpRedirect);
+        steps.push_back(on(port_a_, frame, Steer::bridge, "bridged frames passed the stages"));
+        steps.push_back(on(port_b_, frame, Steer::bridge));
     }
-    EXPECT_EQ(redirected(), 10u);
-    EXPECT_EQ(to_controller(), 0u);
-    EXPECT_EQ(stats().passed.packets, 10u) << "bridged frames passed the stages";
+    run_steps(steps);
 }
 
 TEST_F(GatewayTest, HttpSegmentsGoToTheControllerSocket) {
     auto client_socket = socket_on(kPortA, 0);
     auto server_socket = socket_on(kPortB, 0);
     ASSERT_TRUE(client_socket && server_socket);
-    // A: payload, SYN, FIN and RST need the controller; a pure ACK does not.
-    EXPECT_EQ(run_on(request(kAck | kPsh, 100), port_a_), kXdpRedirect);
-    EXPECT_EQ(run_on(request(kSyn, 0), port_a_), kXdpRedirect);
-    EXPECT_EQ(run_on(request(kFin | kAck, 0), port_a_), kXdpRedirect);
-    EXPECT_EQ(run_on(request(kRst, 0), port_a_), kXdpRedirect);
-    EXPECT_EQ(to_controller(), 4u);
-    EXPECT_EQ(run_on(request(kAck, 0), port_a_), kXdpRedirect);
-    EXPECT_EQ(redirected(), 1u) << "a pure ACK is bridged";
-    // B: responses with payload, FIN or RST; not a SYN-ACK or a pure ACK.
-    EXPECT_EQ(run_on(response(kAck | kPsh, 1000), port_b_), kXdpRedirect);
-    EXPECT_EQ(run_on(response(kFin | kAck, 0), port_b_), kXdpRedirect);
-    EXPECT_EQ(run_on(response(kRst, 0), port_b_), kXdpRedirect);
-    EXPECT_EQ(to_controller(), 7u);
-    EXPECT_EQ(run_on(response(kSyn | kAck, 0), port_b_), kXdpRedirect);
-    EXPECT_EQ(run_on(response(kAck, 0), port_b_), kXdpRedirect);
-    EXPECT_EQ(redirected(), 3u);
-    // Direction matters: on B a segment *to* port 80 is not a response; on A one *from* it is not
-    // a request.
-    EXPECT_EQ(run_on(request(kAck | kPsh, 100), port_b_), kXdpRedirect);
-    EXPECT_EQ(run_on(response(kAck | kPsh, 100), port_a_), kXdpRedirect);
-    EXPECT_EQ(to_controller(), 7u);
-    EXPECT_EQ(redirected(), 5u);
+    run_steps({
+        // A: payload, SYN, FIN and RST need the controller; a pure ACK does not.
+        on(port_a_, request(kAck | kPsh, 100), Steer::controller),
+        on(port_a_, request(kSyn, 0), Steer::controller),
+        on(port_a_, request(kFin | kAck, 0), Steer::controller),
+        on(port_a_, request(kRst, 0), Steer::controller),
+        on(port_a_, request(kAck, 0), Steer::bridge, "a pure ACK is bridged"),
+        // B: responses with payload, FIN or RST; not a SYN-ACK or a pure ACK.
+        on(port_b_, response(kAck | kPsh, 1000), Steer::controller),
+        on(port_b_, response(kFin | kAck, 0), Steer::controller),
+        on(port_b_, response(kRst, 0), Steer::controller),
+        on(port_b_, response(kSyn | kAck, 0), Steer::bridge),
+        on(port_b_, response(kAck, 0), Steer::bridge),
+        // Direction matters: on B a segment *to* port 80 is not a response; on A one *from* it is
+        // not a request.
+        on(port_b_, request(kAck | kPsh, 100), Steer::bridge),
+        on(port_a_, response(kAck | kPsh, 100), Steer::bridge),
+    });
 }
 
 TEST_F(GatewayTest, Ipv6AndConfiguredPortsAreSteered) {
@@ -228,48 +234,46 @@ TEST_F(GatewayTest, Ipv6AndConfiguredPortsAreSteered) {
         return PacketBuilder().eth().ipv6("2001:db8::1", "2001:db8::2").tcp(kClientPort, dport, kAck | kPsh)
             .payload(50).build();
     };
-    EXPECT_EQ(run_on(v6(8443), port_a_), kXdpRedirect);
-    EXPECT_EQ(run_on(request(kAck | kPsh, 10, 8080), port_a_), kXdpRedirect);
-    EXPECT_EQ(to_controller(), 2u);
-    EXPECT_EQ(run_on(v6(80), port_a_), kXdpRedirect);  // 80 is no longer configured
-    EXPECT_EQ(redirected(), 1u);
+    run_steps({
+        on(port_a_, v6(8443), Steer::controller),
+        on(port_a_, request(kAck | kPsh, 10, 8080), Steer::controller),
+        on(port_a_, v6(80), Steer::bridge, "80 is no longer configured"),
+    });
 }
 
 TEST_F(GatewayTest, QueueWithoutSocketIsBridged) {
     auto socket = socket_on(kPortA, 0);
     ASSERT_TRUE(socket);
-    EXPECT_EQ(run_on(request(kAck | kPsh, 100), port_a_, 1), kXdpRedirect);
-    EXPECT_EQ(redirected(), 1u);
-    EXPECT_EQ(to_controller(), 0u);
-    EXPECT_EQ(run_on(request(kAck | kPsh, 100), port_a_, 0), kXdpRedirect);
-    EXPECT_EQ(to_controller(), 1u);
+    run_steps({
+        on(port_a_, request(kAck | kPsh, 100), Steer::bridge, "queue 1 has no socket", 1),
+        on(port_a_, request(kAck | kPsh, 100), Steer::controller, "queue 0 has one", 0),
+    });
 }
 
 TEST_F(GatewayTest, NoSocketAtAllIsBridged) {
     // Heartbeat fresh but no controller socket yet (starting, or crashed without clearing it).
-    EXPECT_EQ(run_on(request(kAck | kPsh, 100), port_a_), kXdpRedirect);
-    EXPECT_EQ(run_on(response(kAck | kPsh, 100), port_b_), kXdpRedirect);
-    EXPECT_EQ(redirected(), 2u);
-    EXPECT_EQ(to_controller(), 0u);
+    run_steps({
+        on(port_a_, request(kAck | kPsh, 100), Steer::bridge),
+        on(port_b_, response(kAck | kPsh, 100), Steer::bridge),
+    });
 }
 
 TEST_F(GatewayTest, StaleOrAbsentHeartbeatFailsOpen) {
     auto client_socket = socket_on(kPortA, 0);
     auto server_socket = socket_on(kPortB, 0);
     ASSERT_TRUE(client_socket && server_socket);
-    beat(kT0 - kSecond, kSecond);  // exactly the timeout old: still fresh
-    EXPECT_EQ(run_on(request(kAck | kPsh, 100), port_a_), kXdpRedirect);
-    EXPECT_EQ(to_controller(), 1u);
-    beat(kT0 - kSecond - 1, kSecond);  // one ns older: stale
-    EXPECT_EQ(run_on(request(kAck | kPsh, 100), port_a_), kXdpRedirect);
-    EXPECT_EQ(run_on(response(kAck | kPsh, 100), port_b_), kXdpRedirect);
-    EXPECT_EQ(redirected(), 2u);
-    beat(0, kSecond);  // the daemon cleared it on exit
-    EXPECT_EQ(run_on(request(kAck | kPsh, 100), port_a_), kXdpRedirect);
-    EXPECT_EQ(redirected(), 3u);
-    beat(kT0 + 3 * kMillisecond, kSecond);  // from the "future" (coarse clock lag): fresh
-    EXPECT_EQ(run_on(request(kAck | kPsh, 100), port_a_), kXdpRedirect);
-    EXPECT_EQ(to_controller(), 2u);
+    beat(kT0 - kSecond, kSecond);
+    run_steps({on(port_a_, request(kAck | kPsh, 100), Steer::controller, "exactly the timeout old: fresh")});
+    beat(kT0 - kSecond - 1, kSecond);
+    run_steps({
+        on(port_a_, request(kAck | kPsh, 100), Steer::bridge, "one ns older: stale"),
+        on(port_b_, response(kAck | kPsh, 100), Steer::bridge, "one ns older: stale"),
+    });
+    beat(0, kSecond);
+    run_steps({on(port_a_, request(kAck | kPsh, 100), Steer::bridge, "the daemon cleared it on exit")});
+    beat(kT0 + 3 * kMillisecond, kSecond);
+    run_steps({on(port_a_, request(kAck | kPsh, 100), Steer::controller,
+                  "from the \"future\" (coarse clock lag): fresh")});
 }
 
 TEST_F(GatewayTest, BypassedFlowIsBridgedBothWays) {
@@ -277,15 +281,13 @@ TEST_F(GatewayTest, BypassedFlowIsBridgedBothWays) {
     auto server_socket = socket_on(kPortB, 0);
     ASSERT_TRUE(client_socket && server_socket);
     bypass(kClient, kClientPort, kServer, 80);
-    EXPECT_EQ(run_on(request(kAck | kPsh, 100), port_a_), kXdpRedirect);
-    EXPECT_EQ(run_on(response(kAck | kPsh, 100), port_b_), kXdpRedirect);
-    EXPECT_EQ(redirected(), 2u) << "one key serves both directions";
-    EXPECT_EQ(to_controller(), 0u);
-    // Another connection of the same client is still inspected.
     const Frame other = PacketBuilder().eth().ipv4(kClient, kServer).tcp(kClientPort + 1, 80, kAck | kPsh)
                             .payload(10).build();
-    EXPECT_EQ(run_on(other, port_a_), kXdpRedirect);
-    EXPECT_EQ(to_controller(), 1u);
+    run_steps({
+        on(port_a_, request(kAck | kPsh, 100), Steer::bridge),
+        on(port_b_, response(kAck | kPsh, 100), Steer::bridge, "one key serves both directions"),
+        on(port_a_, other, Steer::controller, "another connection of the same client is still inspected"),
+    });
 }
 
 TEST_F(GatewayTest, ClientSynReopensABypassedFourTuple) {
@@ -294,61 +296,58 @@ TEST_F(GatewayTest, ClientSynReopensABypassedFourTuple) {
     bypass(kClient, kClientPort, kServer, 80);
     // A new connection reusing the 4-tuple of a bypassed one: its SYN goes to the controller and
     // the stale entry is gone, so the new connection's requests are inspected too.
-    EXPECT_EQ(run_on(request(kSyn, 0), port_a_), kXdpRedirect);
-    EXPECT_EQ(to_controller(), 1u);
+    run_steps({on(port_a_, request(kSyn, 0), Steer::controller)});
     const xt_flow_key key = flow(kClient, kClientPort, kServer, 80);
     xt_bypass value{};
     EXPECT_NE(bpf_map_lookup_elem(map_fd(XT_NAME(XT_MAP_BYPASS)), &key, &value), 0);
-    EXPECT_EQ(run_on(request(kAck | kPsh, 100), port_a_), kXdpRedirect);
-    EXPECT_EQ(to_controller(), 2u);
+    run_steps({on(port_a_, request(kAck | kPsh, 100), Steer::controller)});
 }
 
 TEST_F(GatewayTest, StagesJudgeTheClientSideOnly) {
     deny(kClient);
     deny(kServer);
-    EXPECT_EQ(run_on(request(kAck | kPsh, 100), port_a_), kXdpDrop);
-    EXPECT_EQ(packets(XT_DROP_IP_DENY), 1u);
-    // The server's frames on B are never judged, even from a denied address.
-    EXPECT_EQ(run_on(response(kAck | kPsh, 100), port_b_), kXdpRedirect);
-    EXPECT_EQ(packets(XT_DROP_IP_DENY), 1u);
-    EXPECT_EQ(redirected(), 1u);
-    // Malformed: dropped on A as in host mode, bridged unchanged from B.
     const Frame bad = PacketBuilder().eth().ipv4(kClient, kServer, {.ihl = 4}).tcp(1, 80, kAck).build();
-    EXPECT_EQ(run_on(bad, port_a_), kXdpDrop);
-    EXPECT_EQ(run_on(bad, port_b_), kXdpRedirect);
-    EXPECT_EQ(packets(XT_DROP_MALFORMED), 1u);
+    run_steps({
+        dropped(port_a_, request(kAck | kPsh, 100), XT_DROP_IP_DENY),
+        on(port_b_, response(kAck | kPsh, 100), Steer::bridge,
+           "the server's frames on B are never judged, even from a denied address"),
+        dropped(port_a_, bad, XT_DROP_MALFORMED),
+        on(port_b_, bad, Steer::bridge, "malformed: bridged unchanged from B"),
+    });
 }
 
 TEST_F(GatewayTest, BansAndLimitsStillApplyOnTheClientSide) {
     config_.syn = rate(1, kSecond, 1);
     apply_config();
     ban("192.0.2.99", kT0 + kSecond);
-    EXPECT_EQ(run_on(request(kAck | kPsh, 10, 80, "192.0.2.99"), port_a_), kXdpDrop);
-    EXPECT_EQ(run_on(request(kSyn, 0), port_a_), kXdpRedirect);
-    EXPECT_EQ(run_on(request(kSyn, 0), port_a_), kXdpDrop) << "per-source SYN bucket of 1";
-    EXPECT_EQ(packets(XT_DROP_BANNED), 1u);
-    EXPECT_EQ(packets(XT_DROP_SYN_SOURCE), 1u);
+    run_steps({
+        dropped(port_a_, request(kAck | kPsh, 10, 80, "192.0.2.99"), XT_DROP_BANNED),
+        on(port_a_, request(kSyn, 0), Steer::bridge, "no socket: bridged"),
+        dropped(port_a_, request(kSyn, 0), XT_DROP_SYN_SOURCE, "per-source SYN bucket of 1"),
+    });
 }
 
 TEST_F(GatewayTest, UnknownPortOrMissingBridgeEntryGoesToTheStack) {
-    // The program on a third interface (loopback here) behaves as in host mode.
-    EXPECT_EQ(run_on(request(kAck | kPsh, 100), if_nametoindex("lo")), kXdpPass);
-    // A port without a bridge entry: the stack, never a drop.
+    run_steps({on(if_nametoindex("lo"), request(kAck | kPsh, 100), Steer::none,
+                  "the program on a third interface behaves as in host mode")});
     const uint32_t b = port_b_;
     ASSERT_EQ(bpf_map_delete_elem(map_fd(XT_NAME(XT_MAP_PORTS)), &b), 0);
-    EXPECT_EQ(run_on(response(kAck, 0), port_b_), kXdpPass);
-    EXPECT_EQ(run_on(request(kAck, 0), port_a_), kXdpRedirect);
-    EXPECT_EQ(redirected(), 1u);
+    run_steps({
+        on(port_b_, response(kAck, 0), Steer::none, "a port without a bridge entry: the stack, never a drop"),
+        on(port_a_, request(kAck, 0), Steer::bridge),
+    });
 }
 
 TEST_F(GatewayTest, CountersStayConsistent) {
     auto socket = socket_on(kPortA, 0);
     ASSERT_TRUE(socket);
     deny("192.0.2.66");
-    run_on(request(kAck | kPsh, 100), port_a_);
-    run_on(request(kAck, 0), port_a_);
-    run_on(request(kAck, 0, 80, "192.0.2.66"), port_a_);
-    run_on(response(kAck, 0), port_b_);
+    run_steps({
+        on(port_a_, request(kAck | kPsh, 100), Steer::controller),
+        on(port_a_, request(kAck, 0), Steer::bridge),
+        dropped(port_a_, request(kAck, 0, 80, "192.0.2.66"), XT_DROP_IP_DENY),
+        on(port_b_, response(kAck, 0), Steer::bridge),
+    });
     const auto s = stats();
     EXPECT_EQ(s.seen.packets, 4u);
     EXPECT_EQ(s.passed.packets + s.ip_deny.packets, s.seen.packets);

@@ -65,42 +65,45 @@ struct Conn {
         s.ack = from_client ? sseq : cseq;
         return s;
     }
-    std::vector<uint8_t> syn() {
-        auto s = spec(true);
-        s.flags = 0x02;
-        if (mss) s.tcp_options = mss_option(*mss);
-        ++cseq;
-        return build_frame(s);
-    }
-    std::vector<uint8_t> syn_ack() {
-        auto s = spec(false);
-        s.flags = 0x12;
-        ++sseq;
-        return build_frame(s);
-    }
-    // Client data at the current sequence number (advancing it), or at `seq` (not advancing).
-    std::vector<uint8_t> client(const std::string& data, uint8_t flags = 0x18) {
-        auto s = spec(true);
-        s.payload = data;
-        s.flags = flags;
-        cseq += static_cast<uint32_t>(data.size()) + ((flags & 0x01) ? 1 : 0);
-        return build_frame(s);
-    }
-    std::vector<uint8_t> client_at(uint32_t seq, const std::string& data, uint8_t flags = 0x18) const {
-        auto s = spec(true);
+    // A segment of this connection at `seq`; the sender's next sequence number is the caller's.
+    std::vector<uint8_t> segment(bool from_client, uint32_t seq, const std::string& data, uint8_t flags) const {
+        auto s = spec(from_client);
         s.seq = seq;
         s.payload = data;
         s.flags = flags;
         return build_frame(s);
     }
-    std::vector<uint8_t> server(const std::string& data, uint8_t flags = 0x18) {
-        auto s = spec(false);
-        s.payload = data;
-        s.flags = flags;
-        sseq += static_cast<uint32_t>(data.size()) + ((flags & 0x01) ? 1 : 0);
+    // FIN takes a sequence number of its own.
+    static uint32_t advance(const std::string& data, uint8_t flags) {
+        return static_cast<uint32_t>(data.size()) + ((flags & kFin) ? 1 : 0);
+    }
+    std::vector<uint8_t> syn() {
+        auto s = spec(true);
+        s.flags = kSyn;
+        if (mss) s.tcp_options = mss_option(*mss);
+        ++cseq;
         return build_frame(s);
     }
-    std::vector<uint8_t> client_ack() const { auto s = spec(true); s.flags = 0x10; return build_frame(s); }
+    std::vector<uint8_t> syn_ack() {
+        auto f = segment(false, sseq, "", kSyn | kAck);
+        ++sseq;
+        return f;
+    }
+    // Client data at the current sequence number (advancing it), or at `seq` (not advancing).
+    std::vector<uint8_t> client(const std::string& data, uint8_t flags = kPsh | kAck) {
+        auto f = segment(true, cseq, data, flags);
+        cseq += advance(data, flags);
+        return f;
+    }
+    std::vector<uint8_t> client_at(uint32_t seq, const std::string& data, uint8_t flags = kPsh | kAck) const {
+        return segment(true, seq, data, flags);
+    }
+    std::vector<uint8_t> server(const std::string& data, uint8_t flags = kPsh | kAck) {
+        auto f = segment(false, sseq, data, flags);
+        sseq += advance(data, flags);
+        return f;
+    }
+    std::vector<uint8_t> client_ack() const { return segment(true, cseq, "", kAck); }
 
     flow::FlowKey key() const {
         flow::FlowKey k;

@@ -16,12 +16,19 @@ void handshake(FlowHarness& h, Conn& c) {
     EXPECT_EQ(h.feed(c.client_ack()).action, Action::forward);
 }
 
+// The usual start of a test: a table with the default config and one connection through its
+// handshake (`auto& [h, c] = connected;`).
+struct Connected {
+    FlowHarness h;
+    Conn c;
+    Connected() { handshake(h, c); }
+};
+
 }  // namespace
 
 TEST(FlowTable, AllowedRequestAndResponseStatusRecorded) {
-    FlowHarness h;
-    Conn c;
-    handshake(h, c);
+    Connected connected;
+    auto& [h, c] = connected;
     auto v = h.feed(c.client(get("/limited")));
     EXPECT_EQ(v.action, Action::forward);
     EXPECT_TRUE(v.back.empty());
@@ -91,9 +98,8 @@ TEST(FlowTable, SplitHeadIsOneRequestAndRejectedWhereItCompletes) {
 }
 
 TEST(FlowTable, PipelinedRequestsAndResponses) {
-    FlowHarness h;
-    Conn c;
-    handshake(h, c);
+    Connected connected;
+    auto& [h, c] = connected;
     auto v = h.feed(c.client(get("/free") + get("/free") + get("/other")));
     EXPECT_EQ(v.action, Action::forward);
     EXPECT_EQ(h.table->counters().requests, 3u);
@@ -106,9 +112,8 @@ TEST(FlowTable, PipelinedRequestsAndResponses) {
 }
 
 TEST(FlowTable, PipelinedRejectionWaitsForOutstandingResponse) {
-    FlowHarness h;
-    Conn c;
-    handshake(h, c);
+    Connected connected;
+    auto& [h, c] = connected;
     const std::string allowed = get("/limited");
     const uint32_t start = c.cseq;
     auto v = h.feed(c.client(allowed + get("/limited") + get("/free")));
@@ -141,9 +146,8 @@ TEST(FlowTable, PipelinedRejectionWaitsForOutstandingResponse) {
 }
 
 TEST(FlowTable, ChunkedBodyIsNotMistakenForRequests) {
-    FlowHarness h;
-    Conn c;
-    handshake(h, c);
+    Connected connected;
+    auto& [h, c] = connected;
     const std::string fake = "GET /limited HTTP/1.1\r\n\r\n";
     const std::string chunk = fmt::format("{:x}\r\n{}\r\n", fake.size(), fake);
     h.feed(c.client("POST /free HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"));
@@ -155,9 +159,8 @@ TEST(FlowTable, ChunkedBodyIsNotMistakenForRequests) {
 }
 
 TEST(FlowTable, RetransmissionIsNotANewRequest) {
-    FlowHarness h;
-    Conn c;
-    handshake(h, c);
+    Connected connected;
+    auto& [h, c] = connected;
     const uint32_t start = c.cseq;
     auto original = c.client(get("/limited"));
     EXPECT_EQ(h.feed(original).action, Action::forward);
@@ -172,9 +175,8 @@ TEST(FlowTable, RetransmissionIsNotANewRequest) {
 }
 
 TEST(FlowTable, OutOfOrderSegmentsAreHeldUntilTheGapFills) {
-    FlowHarness h;
-    Conn c;
-    handshake(h, c);
+    Connected connected;
+    auto& [h, c] = connected;
     const std::string req = get("/free") + get("/free");
     const uint32_t start = c.cseq;
     auto second = c.client_at(start + 10, req.substr(10));
@@ -233,9 +235,8 @@ TEST(FlowTable, FlowLimitLeavesNewConnectionsUntracked) {
 }
 
 TEST(FlowTable, FinBothWaysAndRstRemoveTheFlow) {
-    FlowHarness h;
-    Conn c;
-    handshake(h, c);
+    Connected connected;
+    auto& [h, c] = connected;
     h.feed(c.client(get("/free")));
     h.feed(c.server(ok_response()));
     h.feed(c.client("", 0x11));
@@ -256,9 +257,8 @@ TEST(FlowTable, FinBothWaysAndRstRemoveTheFlow) {
 }
 
 TEST(FlowTable, IdleFlowsExpireOnTheInjectedClock) {
-    FlowHarness h;
-    Conn c;
-    handshake(h, c);
+    Connected connected;
+    auto& [h, c] = connected;
     h.now_ns += 59'000'000'000;
     EXPECT_EQ(h.table->expire_idle(), 0u);
     h.now_ns += 2'000'000'000;
@@ -267,9 +267,8 @@ TEST(FlowTable, IdleFlowsExpireOnTheInjectedClock) {
 }
 
 TEST(FlowTable, NotHttpIsBypassed) {
-    FlowHarness h;
-    Conn c;
-    handshake(h, c);
+    Connected connected;
+    auto& [h, c] = connected;
     auto tls = h.feed(c.client(std::string("\x16\x03\x01\x02\x00", 5)));
     EXPECT_EQ(tls.action, Action::bypass);
     EXPECT_TRUE(tls.bypass_flow);
@@ -280,9 +279,8 @@ TEST(FlowTable, NotHttpIsBypassed) {
 }
 
 TEST(FlowTable, InterimResponsesAreNotCounted) {
-    FlowHarness h;
-    Conn c;
-    handshake(h, c);
+    Connected connected;
+    auto& [h, c] = connected;
     h.feed(c.client("POST /free HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n"));
     h.feed(c.server("HTTP/1.1 100 Continue\r\n\r\n"));
     EXPECT_EQ(h.table->info(c.key())->responses, 0u);
@@ -359,9 +357,8 @@ TEST(FlowTable, MutatedFramesNeverCrashAndStateStaysBounded) {
 }
 
 TEST(FlowTable, NewConnectionReusingTheTupleOfARejectedOneStartsAfresh) {
-    FlowHarness h;
-    Conn c;
-    handshake(h, c);
+    Connected connected;
+    auto& [h, c] = connected;
     h.feed(c.client(get("/limited")));
     h.feed(c.server(ok_response()));
     EXPECT_EQ(h.feed(c.client(get("/limited"))).action, Action::drop);
@@ -387,9 +384,8 @@ TEST(FlowTable, OptionsComeFromTheOwnNamespace) {
 }
 
 TEST(FlowTable, BackendResetWithRequestsOutstandingIsReported) {
-    FlowHarness h;
-    Conn c;
-    handshake(h, c);
+    Connected connected;
+    auto& [h, c] = connected;
     h.feed(c.client(get("/free")));
     h.feed(c.server("", 0x14));
     ASSERT_EQ(h.responses.size(), 1u);

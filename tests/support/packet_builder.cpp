@@ -2,14 +2,18 @@
 
 #include <arpa/inet.h>
 
-#include <gtest/gtest.h>
-
 #include <algorithm>
-#include <stdexcept>
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 
 namespace xt::test {
 namespace {
+
+[[noreturn]] void misuse(const std::string& what) {
+    std::fprintf(stderr, "PacketBuilder: %s\n", what.c_str());
+    std::abort();
+}
 
 constexpr uint8_t kIpProtoExperimental = 253;  // RFC 3692: "use for experimentation and testing"
 
@@ -18,9 +22,17 @@ void put16(std::vector<uint8_t>& b, size_t at, uint16_t v) {
     b[at + 1] = static_cast<uint8_t>(v);
 }
 
+void put32(std::vector<uint8_t>& b, size_t at, uint32_t v) {
+    put16(b, at, static_cast<uint16_t>(v >> 16));
+    put16(b, at + 2, static_cast<uint16_t>(v));
+}
+
 void put_bytes(std::vector<uint8_t>& b, size_t at, const std::vector<uint8_t>& src) {
     std::copy(src.begin(), src.end(), b.begin() + static_cast<std::ptrdiff_t>(at));
 }
+
+// Source then destination address of an IP header, from `at` on.
+void put_addresses(std::vector<uint8_t>& b, size_t at, std::string_view src, std::string_view dst);
 
 // One's-complement sum of 16-bit big-endian words (RFC 1071), not yet folded.
 uint32_t sum16(const uint8_t* data, size_t len, uint32_t sum = 0) {
@@ -44,8 +56,18 @@ std::vector<uint8_t> parse_ip(std::string_view text) {
         return out;
     }
     if (inet_pton(AF_INET6, s.c_str(), out.data()) == 1) return out;
-    throw std::invalid_argument("not an IP address: " + s);
+    misuse("not an IP address: '" + s + "'");
 }
+
+namespace {
+
+void put_addresses(std::vector<uint8_t>& b, size_t at, std::string_view src, std::string_view dst) {
+    const auto source = parse_ip(src);
+    put_bytes(b, at, source);
+    put_bytes(b, at + source.size(), parse_ip(dst));
+}
+
+}  // namespace
 
 Frame truncated(const Frame& frame, size_t len) {
     return Frame(frame.begin(), frame.begin() + static_cast<std::ptrdiff_t>(std::min(len, frame.size())));
@@ -72,19 +94,21 @@ PacketBuilder& PacketBuilder::vlan(uint16_t vid, uint16_t tpid) {
 }
 
 PacketBuilder& PacketBuilder::ipv4(std::string_view src, std::string_view dst, Ipv4Fields fields) {
-    if (fields.options_len % 4 || fields.options_len > 40)
-        throw std::invalid_argument("IPv4 options must be a multiple of 4 bytes, at most 40");
-    std::vector<uint8_t> b(20 + fields.options_len, 0x01 /* NOP options */);
+    const size_t options = fields.options.empty() ? fields.options_len : fields.options.size();
+    if (options % 4 || options > 40 || (fields.options_len && !fields.options.empty()))
+        misuse("IPv4 options: options_len or options, a multiple of 4 bytes, at most 40; got " +
+               std::to_string(options));
+    std::vector<uint8_t> b(20 + options, 0x01 /* NOP options */);
     std::fill(b.begin(), b.begin() + 20, 0);
-    b[0] = static_cast<uint8_t>(0x40 | (20 + fields.options_len) / 4);
+    put_bytes(b, 20, fields.options);
+    b[0] = static_cast<uint8_t>(0x40 | (20 + options) / 4);
     put16(b, 4, 0x1234);  // identification
     uint16_t frag = fields.fragment_offset & 0x1fff;
     if (fields.more_fragments) frag |= 0x2000;
     if (fields.dont_fragment) frag |= 0x4000;
     put16(b, 6, frag);
     b[8] = fields.ttl;
-    put_bytes(b, 12, parse_ip(src));
-    put_bytes(b, 16, parse_ip(dst));
+    put_addresses(b, 12, src, dst);
     add(Kind::Ipv4, std::move(b));
     layers_.back().ipv4 = fields;
     return *this;
@@ -94,18 +118,26 @@ PacketBuilder& PacketBuilder::ipv6(std::string_view src, std::string_view dst, I
     std::vector<uint8_t> b(40);
     b[0] = 0x60;
     b[7] = fields.hop_limit;
-    put_bytes(b, 8, parse_ip(src));
-    put_bytes(b, 24, parse_ip(dst));
+    put_addresses(b, 8, src, dst);
     add(Kind::Ipv6, std::move(b));
     layers_.back().ipv6 = fields;
     return *this;
 }
 
 PacketBuilder& PacketBuilder::ipv6_ext(uint8_t type, size_t len) {
+    // Zero bytes are Pad1 options: a valid header.
+    if (len < 2) misuse("IPv6 extension header of " + std::to_string(len) + " bytes");
+    return ipv6_ext(type, std::vector<uint8_t>(len - 2));
+}
+
+PacketBuilder& PacketBuilder::ipv6_ext(uint8_t type, const std::vector<uint8_t>& body) {
+    const size_t len = 2 + body.size();
     if (len < 8 || len % 8 || len > 2048)
-        throw std::invalid_argument("IPv6 extension header length must be a multiple of 8 in [8, 2048]");
-    std::vector<uint8_t> b(len);  // zero bytes are Pad1 options: a valid header
+        misuse("IPv6 extension header length must be a multiple of 8 in [8, 2048]; got " +
+               std::to_string(len));
+    std::vector<uint8_t> b(2);
     b[1] = static_cast<uint8_t>(len / 8 - 1);
+    b.insert(b.end(), body.begin(), body.end());
     add(Kind::Ipv6Ext, std::move(b));
     layers_.back().ext_type = type;
     return *this;
@@ -120,16 +152,22 @@ PacketBuilder& PacketBuilder::ipv6_fragment(uint16_t offset_units, bool more_fra
 }
 
 PacketBuilder& PacketBuilder::tcp(uint16_t sport, uint16_t dport, uint8_t flags, TcpFields fields) {
-    if (fields.options_len % 4 || fields.options_len > 40)
-        throw std::invalid_argument("TCP options must be a multiple of 4 bytes, at most 40");
-    std::vector<uint8_t> b(20 + fields.options_len, 0x01 /* NOP options */);
+    std::vector<uint8_t> raw = fields.options;
+    while (raw.size() % 4) raw.push_back(0);  // EOL
+    const size_t options = raw.empty() ? fields.options_len : raw.size();
+    if (options % 4 || options > 40 || (fields.options_len && !raw.empty()))
+        misuse("TCP options: options_len or options, a multiple of 4 bytes, at most 40; got " +
+               std::to_string(options));
+    std::vector<uint8_t> b(20 + options, 0x01 /* NOP options */);
     std::fill(b.begin(), b.begin() + 20, 0);
+    put_bytes(b, 20, raw);
     put16(b, 0, sport);
     put16(b, 2, dport);
-    put16(b, 4, 0x1000);  // sequence number (high half)
-    b[12] = static_cast<uint8_t>(fields.data_offset.value_or((20 + fields.options_len) / 4) << 4);
+    put32(b, 4, fields.seq);
+    put32(b, 8, fields.ack);
+    b[12] = static_cast<uint8_t>(fields.data_offset.value_or((20 + options) / 4) << 4);
     b[13] = flags;
-    put16(b, 14, 65535);  // window
+    put16(b, 14, fields.window);
     add(Kind::Tcp, std::move(b));
     layers_.back().tcp = fields;
     return *this;
@@ -201,6 +239,14 @@ PacketBuilder& PacketBuilder::payload(const std::vector<uint8_t>& bytes) {
     return add(Kind::Payload, bytes);
 }
 
+PacketBuilder& PacketBuilder::payload(std::string_view text) {
+    return add(Kind::Payload, std::vector<uint8_t>(text.begin(), text.end()));
+}
+
+PacketBuilder& PacketBuilder::trailer(size_t len, uint8_t fill) {
+    return add(Kind::Trailer, std::vector<uint8_t>(len, fill));
+}
+
 uint16_t PacketBuilder::ethertype_of(Kind next) {
     switch (next) {
     case Kind::Ipv4: return kEthTypeIpv4;
@@ -236,11 +282,14 @@ std::vector<size_t> PacketBuilder::layer_offsets() const {
 Frame PacketBuilder::build() const {
     Frame frame;
     for (const auto& layer : layers_) frame.insert(frame.end(), layer.bytes.begin(), layer.bytes.end());
-    fix_up(frame, layer_offsets());
+    const auto offsets = layer_offsets();
+    size_t datagram_end = frame.size();
+    for (size_t i = layers_.size(); i-- > 0 && layers_[i].kind == Kind::Trailer;) datagram_end = offsets[i];
+    fix_up(frame, offsets, datagram_end);
     return frame;
 }
 
-void PacketBuilder::fix_up(Frame& f, const std::vector<size_t>& offsets) const {
+void PacketBuilder::fix_up(Frame& f, const std::vector<size_t>& offsets, size_t end) const {
     const size_t n = layers_.size();
     // The nearest IP layer before layer i: the L4 checksum's pseudo-header comes from it.
     auto ip_before = [&](size_t i) -> std::optional<size_t> {
@@ -250,7 +299,7 @@ void PacketBuilder::fix_up(Frame& f, const std::vector<size_t>& offsets) const {
     };
     auto l4_checksum = [&](size_t i, uint8_t proto, size_t csum_at) {
         const size_t off = offsets[i];
-        const size_t len = f.size() - off;
+        const size_t len = end - off;
         uint32_t sum = 0;  // ICMPv4 has no pseudo-header; the others do
         auto ip = ip_before(i);
         if (ip && proto != kIpProtoIcmp) {
@@ -281,7 +330,7 @@ void PacketBuilder::fix_up(Frame& f, const std::vector<size_t>& offsets) const {
             const auto& v4 = layer.ipv4;
             uint8_t ihl = v4.ihl.value_or(static_cast<uint8_t>(layer.bytes.size() / 4));
             f[off] = static_cast<uint8_t>(v4.version.value_or(4) << 4 | (ihl & 0x0f));
-            put16(f, off + 2, v4.total_length.value_or(static_cast<uint16_t>(f.size() - off)));
+            put16(f, off + 2, v4.total_length.value_or(static_cast<uint16_t>(end - off)));
             f[off + 9] = v4.protocol.value_or(next ? ip_protocol_of(*next) : kIpProtoExperimental);
             put16(f, off + 10, 0);
             put16(f, off + 10, fold(sum16(&f[off], layer.bytes.size())));
@@ -290,7 +339,7 @@ void PacketBuilder::fix_up(Frame& f, const std::vector<size_t>& offsets) const {
         case Kind::Ipv6: {
             const auto& v6 = layer.ipv6;
             f[off] = static_cast<uint8_t>(v6.version.value_or(6) << 4);
-            put16(f, off + 4, v6.payload_length.value_or(static_cast<uint16_t>(f.size() - off - 40)));
+            put16(f, off + 4, v6.payload_length.value_or(static_cast<uint16_t>(end - off - 40)));
             f[off + 6] = v6.next_header.value_or(next ? ip_protocol_of(*next) : kIpProtoNoNext);
             break;
         }
@@ -299,7 +348,7 @@ void PacketBuilder::fix_up(Frame& f, const std::vector<size_t>& offsets) const {
             f[off] = next ? ip_protocol_of(*next) : kIpProtoNoNext;
             break;
         case Kind::Udp:
-            put16(f, off + 4, static_cast<uint16_t>(f.size() - off));
+            put16(f, off + 4, static_cast<uint16_t>(end - off));
             break;
         default:
             break;
@@ -315,6 +364,39 @@ void PacketBuilder::fix_up(Frame& f, const std::vector<size_t>& offsets) const {
         default: break;
         }
     }
+}
+
+std::vector<uint8_t> timestamp_option(uint32_t value, uint32_t echo) {
+    std::vector<uint8_t> o = {1, 1, 8, 10, 0, 0, 0, 0, 0, 0, 0, 0};
+    put32(o, 4, value);
+    put32(o, 8, echo);
+    return o;
+}
+
+std::vector<uint8_t> mss_option(uint16_t mss) {
+    std::vector<uint8_t> o = {2, 4, 0, 0};
+    put16(o, 2, mss);
+    return o;
+}
+
+bool checksums_valid(const Frame& f, size_t l3) {
+    const bool v6 = (f[l3] >> 4) == 6;
+    size_t l4 = 0, l4_len = 0;
+    uint32_t pseudo = 0;
+    if (v6) {
+        l4 = l3 + 40;
+        l4_len = static_cast<size_t>(f[l3 + 4] << 8 | f[l3 + 5]);
+        pseudo = sum16(&f[l3 + 8], 32);
+    } else {
+        const size_t ihl = (f[l3] & 0xfu) * 4;
+        if (fold(sum16(&f[l3], ihl)) != 0) return false;
+        l4 = l3 + ihl;
+        l4_len = static_cast<size_t>(f[l3 + 2] << 8 | f[l3 + 3]) - ihl;
+        pseudo = sum16(&f[l3 + 12], 8);
+    }
+    if (l4 + l4_len > f.size()) return false;
+    pseudo += static_cast<uint32_t>(l4_len >> 16) + static_cast<uint32_t>(l4_len & 0xffff) + kIpProtoTcp;
+    return fold(sum16(&f[l4], l4_len, pseudo)) == 0;
 }
 
 }  // namespace xt::test
