@@ -5,7 +5,8 @@
  * Everything that crosses the kernel/user boundary is declared here exactly once: map names, map
  * value/key layouts, verdicts, configuration flags and limits. Only fixed-width kernel types
  * (__u32, __be32, ...) and explicit padding are used, so the layout is the same for clang -target bpf
- * and for g++ on x86_64; userspace static_asserts the sizes (userspace/maps/abi_check.cpp).
+ * and for the host's C++ compiler; userspace static_asserts the sizes
+ * (userspace/maps/abi_check.cpp), so a host where they differ fails the build.
  *
  * Maps are pinned by name under XT_PIN_ROOT/<ifname>/<map name>, so `bpftool map dump pinned
  * /sys/fs/bpf/xdp-throttle/eth0/xt_stats` prints the named fields below (the object keeps BTF).
@@ -52,6 +53,12 @@
 #define XT_STR_(x) #x
 #define XT_NAME(x) XT_STR_(x)
 
+/* The helpers below run on the program's per-packet path: forced inline there, as every helper of
+ * the stages is. Spelled out rather than `__always_inline`: this header is also C++, where that
+ * macro is glibc's, and linux/stddef.h's (reached through linux/types.h) is a plain inline unless
+ * bpf_helpers.h came first. */
+#define XT_ABI_INLINE static inline __attribute__((always_inline))
+
 /* ---- sizes ------------------------------------------------------------------------------------ */
 
 #define XT_DENY_V4_MAX 1048576
@@ -87,7 +94,7 @@ struct xt_addr {
 /* A 16-bit hash of an address, for the tables the program indexes itself (host tables, the ban
  * filter). Multiply-xor over the four words as stored (network order), top 16 bits. The same code
  * runs in the program and in the library, so both pick the same slot. */
-static inline __u32 xt_addr_slot(const struct xt_addr *a)
+XT_ABI_INLINE __u32 xt_addr_slot(const struct xt_addr *a)
 {
 	__u32 h = a->w[0] * 0x9E3779B1u;
 
@@ -113,13 +120,13 @@ struct xt_lpm_v6 {
  * Where rules live: a /32 (IPv4) or /128 (IPv6) rule is an exact host, kept in the list's host
  * table (XT_MAP_*_HOST_TABLE, struct xt_host_slot below): a set-associative table in an ARRAY, so
  * the program finds a host with a few inlined array reads instead of a hash lookup, which is a chain
- * of real calls here (~20 ns with the SRSO return thunks). A host whose bucket is full goes to the
- * list's HASH XT_MAP_*_HOSTS keyed by struct xt_addr (IPv4-mapped, like every per-source map), and
- * when that is full too, into the trie. Every shorter prefix lives in the LPM tries. The library
- * routes rules (userspace/maps/rules.cpp, host_table.cpp); the program checks the host
- * table, the host hash, then the trie, each only if it may hold a match. An IPv6
- * packet from an IPv4-mapped address (::ffff:a.b.c.d) is judged by the IPv4 rules, as the IPv4
- * source it names (the ban box and the buckets key it the same way).
+ * of real calls (dear behind the SRSO return thunks: docs/PERFORMANCE.md). A host whose bucket is
+ * full goes to the list's HASH XT_MAP_*_HOSTS keyed by struct xt_addr (IPv4-mapped, like every
+ * per-source map), and when that is full too, into the trie. Every shorter prefix lives in the LPM
+ * tries. The library routes rules (userspace/maps/rules.cpp, host_table.cpp); the program checks the
+ * host table, the host hash, then the trie, each only if it may hold a match. An IPv6 packet from
+ * an IPv4-mapped address (::ffff:a.b.c.d) is judged by the IPv4 rules, as the IPv4 source it names
+ * (the ban box and the buckets key it the same way).
  *
  * Two per-/16 counts of IPv4 deny rules (index i = the first 16 bits of the address):
  * XT_MAP_DENY4_HOSTS_COVER[i] counts the host rules (table and hash) that lie in /16 number i;
@@ -144,13 +151,15 @@ struct xt_host_slot {
 	__u64 hits;
 };
 
-static inline __u32 xt_host_bucket(const struct xt_addr *a)
+XT_ABI_INLINE __u32 xt_host_bucket(const struct xt_addr *a)
 {
 	return xt_addr_slot(a) & (XT_HOST_TABLE_BUCKETS - 1);
 }
 
 /* ---- ban box ---------------------------------------------------------------------------------- */
 
+/* Who wrote a ban. Today every ban comes from the operator (the CLI); the controller writes none
+ * yet, and XT_BAN_BY_CONTROLLER is reserved so that its bans can be told apart once it does. */
 enum xt_ban_origin {
 	XT_BAN_BY_OPERATOR = 0,
 	XT_BAN_BY_CONTROLLER = 1,
@@ -170,7 +179,7 @@ struct xt_ban {
 /*
  * XT_MAP_BAN_FILTER is a counting filter in front of the ban box: slot xt_addr_slot(a) counts the
  * bans whose address hashes there. A source whose slot counts 0 is not banned, so the program skips
- * the hash lookup (a real call, ~20 ns here) on the pass path of nearly every source. The library
+ * the hash lookup (a real call) on the pass path of nearly every source. The library
  * raises a slot before it inserts a ban and lowers it after it deletes one; the program lowers it
  * (atomically) when it reaps an expired ban. The library's read-modify-write can overwrite a
  * concurrent decrement by the program, which leaves a count too high, never too low: a wasted
@@ -224,10 +233,11 @@ enum xt_config_flags {
 	 * skips the lookups they rule out. A config written by other means (bpftool) lacks it: every
 	 * rule map and the ban box are looked up. */
 	XT_CFG_INDEXED = 1u << 3,
-	/* Opt-in: read CLOCK_MONOTONIC_COARSE (bpf_ktime_get_coarse_ns, ~15 ns cheaper a packet here)
-	 * instead of CLOCK_MONOTONIC. The coarse clock lags the real one by less than one tick (1/HZ,
-	 * 4 ms at HZ=250), so a token bucket may admit up to rate * tick more than burst + rate * t in
-	 * a window t, and a ban may last up to one tick longer. Off by default: buckets are exact. */
+	/* Opt-in: read CLOCK_MONOTONIC_COARSE (bpf_ktime_get_coarse_ns, cheaper on every packet that
+	 * reads the clock: docs/PERFORMANCE.md) instead of CLOCK_MONOTONIC. The coarse clock lags the
+	 * real one by less than one tick (1/HZ, 4 ms at HZ=250), so a token bucket may admit up to
+	 * rate * tick more than burst + rate * t in a window t, and a ban may last up to one tick
+	 * longer. Off by default: buckets are exact. */
 	XT_CFG_COARSE_CLOCK = 1u << 4,
 	/* Gateway mode: the program is attached to client_ifindex (A) and server_ifindex (B) and
 	 * bridges them (see "gateway mode" below). Clear: host mode, XDP_PASS after the stages. */
@@ -359,7 +369,7 @@ struct xt_heartbeat {
 	__u32 pad;
 };
 
-static inline int xt_heartbeat_fresh(const struct xt_heartbeat *beat, __u64 now_ns)
+XT_ABI_INLINE int xt_heartbeat_fresh(const struct xt_heartbeat *beat, __u64 now_ns)
 {
 	__u64 age = now_ns >= beat->last_ns ? now_ns - beat->last_ns : beat->last_ns - now_ns;
 

@@ -2,8 +2,8 @@
 /*
  * clock.h - the packet's notion of "now", read lazily.
  *
- * bpf_ktime_get_ns() costs 40-50 ns on the development machines (retpoline/SRSO mitigations make
- * every helper call dear), more than a hash lookup. Most packets need no time at all (no ban entry,
+ * bpf_ktime_get_ns() is a real helper call, which retpoline/SRSO mitigations make as dear as a hash
+ * lookup (docs/PERFORMANCE.md has the figures). Most packets need no time at all (no ban entry,
  * spike arrest off, not a SYN), so the clock is read on first use and at most once per packet: every
  * stage of one packet then also agrees on the same instant.
  *

@@ -34,8 +34,9 @@ static __always_inline struct xt_counter *verdict_counter(struct xt_stats *stats
  *
  * Two levels (abi.h, struct xt_drop_pending): this CPU's last dropped source is counted in a
  * PERCPU_ARRAY slot (an inlined lookup); only when the CPU drops a packet of another source is that
- * run added into the LRU per-CPU hash (a real call, ~40 ns here). A flood from one source costs the
- * slot only; a flood of ever-new sources costs what a direct LRU update would, plus the slot. */
+ * run added into the LRU per-CPU hash (real calls: a lookup, and an update for a new source). A
+ * flood from one source costs the slot only; a flood of ever-new sources costs what a direct LRU
+ * update would, plus the slot. */
 static __always_inline int addr_equal(const struct xt_addr *a, const struct xt_addr *b)
 {
 	return ((a->w[0] ^ b->w[0]) | (a->w[1] ^ b->w[1]) | (a->w[2] ^ b->w[2]) |

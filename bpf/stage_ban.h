@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * stage_ban.h - the ban box: source address -> deadline (written by the CLI, later the controller).
+ * stage_ban.h - the ban box: source address -> deadline. Bans come from the operator (the CLI);
+ * the controller writes none yet (its origin, XT_BAN_BY_CONTROLLER in abi.h, is reserved).
  *
  * A banned source is dropped while now < deadline. The first packet after the deadline deletes the
  * entry ("reaped"), so expired bans do not fill the map even when nobody runs the CLI. The clock is

@@ -44,6 +44,9 @@ static __always_inline int gcra_take(struct xt_gcra *bucket, const struct xt_rat
 	__u64 tolerance = rate->tolerance_ns;
 
 	for (int i = 0; i < XT_GCRA_CAS_TRIES; i++) {
+		/* READ_ONCE: exactly one load, whose value both decides and is the CAS's expected
+		 * value. With a plain read the compiler may load again for the CAS; that CAS would
+		 * then succeed on a tat the decision was not made on, and admit past the bound. */
 		__u64 tat = *(volatile __u64 *)&bucket->tat_ns;
 		__u64 start = tat > now ? tat : now;
 

@@ -14,7 +14,7 @@
  * gateway_pass() is a global (non-inlined) function on purpose: the verifier checks it once, with
  * its arguments unknown. Inlined, its tests on header offsets and on the port side made those
  * values precise, and every distinct header layout then walked the whole pipeline again (8x the
- * verified instructions). The call costs a few ns, in gateway mode only.
+ * verified instructions). Host mode never makes the call.
  *
  * Fail-open: a stale or absent heartbeat, or a queue without a socket, bridges the frame in the
  * kernel, so traffic never depends on the controller being alive.
@@ -124,7 +124,7 @@ static __always_inline int wants_controller(const struct xt_pkt *pkt, const stru
 	}
 
 	beat = bpf_map_lookup_elem(&XT_MAP_HEARTBEAT, &zero);
-	/* No controller (last_ns == 0) is known without reading the clock (~35 ns here). */
+	/* No controller (last_ns == 0) is known without reading the clock (a helper call, clock.h). */
 	if (!beat || !beat->last_ns || !xt_heartbeat_fresh(beat, clock_now(clk)))
 		return 0;
 

@@ -5,7 +5,7 @@
 //   RateLimit-Policy: "client";q=10;w=2 IETF httpapi ratelimit-headers draft (-08 .. -10 syntax)
 //   RateLimit: "client";r=0;t=3
 //   Content-Type: application/json
-//   Content-Length: 74
+//   Content-Length: 76
 //   Cache-Control: no-store
 //   Connection: close
 //

@@ -2,7 +2,7 @@
 // (host_table.hpp), the hosts its full buckets cannot take in a hash keyed by xt_addr, shorter
 // prefixes (and hosts that fit nowhere else) in an LPM trie per family. Callers see one list; this
 // file routes each rule and keeps the rule index (rule_index.hpp) in step. LPM tries have no batch
-// update on this kernel; one update is ~1-2 us, so 100,000 rules load in well under a second.
+// update on this kernel: one syscall per rule (docs/PERFORMANCE.md has what that costs).
 #include <bpf/bpf.h>
 
 #include <algorithm>
