@@ -110,8 +110,8 @@ A bare address is a /32 or /128; a CIDR with host bits set is refused with a hin
 - Policy `allow`: only sources in the allow list go on (others: `not_allowed`); the deny list still
   applies to allowed sources.
 - `load` reads one CIDR a line, `#` starts a comment, blank lines are ignored, `-` reads standard
-  input. It is all or nothing: a bad line applies nothing and the error names `FILE:LINE`. A
-  100,000-line list loads in about 0.3 s (the e2e test prints the time).
+  input. It is all or nothing: a bad line applies nothing and the error names `FILE:LINE`. Load
+  times of large lists are in docs/PERFORMANCE.md (the e2e test prints its own).
 - `add`/`del` validate every value before changing anything; a bad CIDR exits 1 and names it.
 - ARP and IPv6 neighbour discovery are never dropped, not even with `deny 0.0.0.0/0 ::/0`.
 
