@@ -72,6 +72,7 @@ TEST(Spike, BadRequestsNameTheOption) {
     EXPECT_EQ(msg({"5", {}, "5", {}, "24", {}}), "--prefix-v4/--prefix-v6 only apply with --per prefix");
     EXPECT_EQ(msg({"5", {}, "5", "prefix", "33", {}}), "--prefix-v4 33: must be between 1 and 32");
     EXPECT_EQ(msg({"5", {}, "5", "prefix", {}, "129"}), "--prefix-v6 129: must be between 1 and 128");
+    EXPECT_EQ(msg({"5", {}, "5", "prefix", "0", {}}), "--prefix-v4 0: must be between 1 and 32");
     EXPECT_NE(msg({"100000000", {}, "5", {}, {}, {}}).find("too fast"), std::string::npos);
 }
 

@@ -2,9 +2,11 @@
 #include <fmt/format.h>
 
 #include "own_namespace.hpp"
+
 #include "common/rate.hpp"
 #include "input/bridge.hpp"
 #include "input/http_ports.hpp"
+#include "input/validation.hpp"
 
 namespace xt::config {
 
@@ -42,8 +44,17 @@ void parse_l3(const json& block, const JsonPath& at, Problems& problems, L3Limit
     if (const json* v = fields.get("syn_global"))
         if (auto r = parse_l3_rate(*v, at / "syn_global", problems)) out.syn_global = *r;
     if (auto v = fields.boolean("spike_per_prefix")) out.spike_per_prefix = *v;
-    if (auto v = fields.whole("spike_prefix_v4", false, 32)) out.spike_prefix_v4 = static_cast<uint8_t>(*v);
-    if (auto v = fields.whole("spike_prefix_v6", false, 128)) out.spike_prefix_v6 = static_cast<uint8_t>(*v);
+    // The CLI's --prefix-v4/--prefix-v6 rule (input/validation.hpp): 0 is not "the default" here either.
+    auto prefix = [&](std::string_view key, AddressFamily family, uint8_t& target) {
+        if (auto v = fields.whole(key)) {
+            if (auto length = check_spike_prefix(family, *v))
+                target = *length;
+            else
+                problems.error(at / key, fmt::format("{}, got {}", length.error().message, *v));
+        }
+    };
+    prefix("spike_prefix_v4", AddressFamily::v4, out.spike_prefix_v4);
+    prefix("spike_prefix_v6", AddressFamily::v6, out.spike_prefix_v6);
 }
 
 void parse_flows(const json& block, const JsonPath& at, Problems& problems, FlowLimits& out) {

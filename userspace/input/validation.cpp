@@ -55,8 +55,9 @@ Result<xt_rate> rate_from(std::string_view stage, const std::optional<std::strin
         .map_error(reword("{} {} {} {} --every {}: {}", rate_opt, rate, burst_opt, burst, every_value));
 }
 
-Result<uint8_t> prefix_len(std::string_view option, const std::string& value, unsigned max) {
-    return parse_count(option, value, 1, max).map([](uint64_t n) { return static_cast<uint8_t>(n); });
+Result<uint8_t> prefix_len(std::string_view option, const std::string& value, AddressFamily family) {
+    const uint64_t length = XT_TRY(parse_count(option, value));
+    return check_spike_prefix(family, length).map_error(reword("{} {}: {}", option, value));
 }
 
 // Every value must parse; the first bad one is the error.
@@ -70,6 +71,13 @@ Result<std::vector<T>> parse_all(const std::vector<std::string>& values, std::st
 }
 
 }  // namespace
+
+Result<uint8_t> check_spike_prefix(AddressFamily family, uint64_t length) {
+    const uint64_t max = family == AddressFamily::v4 ? 32 : 128;
+    if (length < 1 || length > max)
+        return failf(ErrorKind::invalid_input, "must be between 1 and {}", max);
+    return static_cast<uint8_t>(length);
+}
 
 Result<uint64_t> parse_count(std::string_view option, std::string_view value, uint64_t min,
                              uint64_t max) {
@@ -115,8 +123,8 @@ Result<SpikeSettings> validate_spike(const SpikeRequest& request) {
         return failf(ErrorKind::invalid_input, "--per {}: expected 'address' or 'prefix'", per);
     if (!s.per_prefix && (request.prefix_v4 || request.prefix_v6))
         return fail(ErrorKind::invalid_input, "--prefix-v4/--prefix-v6 only apply with --per prefix");
-    if (request.prefix_v4) s.prefix_v4 = XT_TRY(prefix_len("--prefix-v4", *request.prefix_v4, 32));
-    if (request.prefix_v6) s.prefix_v6 = XT_TRY(prefix_len("--prefix-v6", *request.prefix_v6, 128));
+    if (request.prefix_v4) s.prefix_v4 = XT_TRY(prefix_len("--prefix-v4", *request.prefix_v4, AddressFamily::v4));
+    if (request.prefix_v6) s.prefix_v6 = XT_TRY(prefix_len("--prefix-v6", *request.prefix_v6, AddressFamily::v6));
     return s;
 }
 
