@@ -52,7 +52,7 @@ Error occupied_error(std::string_view iface, const XdpAttachment& other) {
                            "dev {} xdp off')", multiprog.reason, iface, iface);
     else
         msg += "libxdp could not add xdp-throttle next to it (was it attached without libxdp?)";
-    return Error{EBUSY, msg};
+    return Error{ErrorKind::busy, msg};
 }
 
 void remove_pin_dir(const std::filesystem::path& dir) {
@@ -93,10 +93,10 @@ Status check_hook_free(std::string_view iface, int ifindex) {
     const auto current = XT_TRY(query_attachment(ifindex));
     if (current && current->ours) {
         if (auto gateway = gateway_of_server_port(ifindex); gateway)
-            return failf(EEXIST, "{} is the server-side port of the gateway bridge {} <-> {}; "
+            return failf(ErrorKind::busy, "{} is the server-side port of the gateway bridge {} <-> {}; "
                                  "detach the bridge with 'xdp-throttle detach {}'", iface,
                          gateway->client_iface, gateway->server_iface, gateway->client_iface);
-        return failf(EEXIST, "xdp-throttle is already attached to {} (program id {}{}); detach it "
+        return failf(ErrorKind::busy, "xdp-throttle is already attached to {} (program id {}{}); detach it "
                              "first to change the mode", iface, current->prog_id,
                      current->mode ? fmt::format(", {} mode", attach_mode_name(*current->mode))
                                       : "");
@@ -233,7 +233,7 @@ Result<DetachResult> detach(std::string_view iface, bool purge) {
 
     if (ifindex) {
         if (auto gateway = detail::gateway_of_server_port(*ifindex))
-            return failf(EBUSY, "{} is the server-side port of the gateway bridge {} <-> {}; detach "
+            return failf(ErrorKind::busy, "{} is the server-side port of the gateway bridge {} <-> {}; detach "
                                 "the bridge with 'xdp-throttle detach {}'", iface,
                          gateway->client_iface, gateway->server_iface, gateway->client_iface);
     }
@@ -245,7 +245,7 @@ Result<DetachResult> detach(std::string_view iface, bool purge) {
         XT_TRY(detail::detach_ours(*ifindex, iface, current->prog_id));
         result.detached = true;
     } else if (!purge && !result.peer) {
-        return failf(ENOENT, "xdp-throttle is not attached to {}{}", iface,
+        return failf(ErrorKind::not_found, "xdp-throttle is not attached to {}{}", iface,
                      current ? fmt::format(" (it has '{}', id {}, which is not ours)",
                                            current->prog_name, current->prog_id)
                              : "");

@@ -47,13 +47,13 @@ std::string_view attach_mode_name(AttachMode mode) {
 Result<AttachMode> parse_attach_mode(std::string_view text) {
     if (text == "native") return AttachMode::native;
     if (text == "skb") return AttachMode::skb;
-    return failf(0, "--mode {}: expected 'native' or 'skb'", text);
+    return failf(ErrorKind::invalid_input, "--mode {}: expected 'native' or 'skb'", text);
 }
 
 Result<int> interface_index(std::string_view iface) {
     XT_TRY(validate_ifname(iface));
     const unsigned index = if_nametoindex(std::string(iface).c_str());
-    if (index == 0) return failf(ENODEV, "no such interface: {}", iface);
+    if (index == 0) return failf(ErrorKind::not_found, "no such interface: {}", iface);
     return static_cast<int>(index);
 }
 

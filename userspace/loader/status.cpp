@@ -64,7 +64,7 @@ Result<std::string> resolve_interface(const std::optional<std::string>& requeste
         XT_TRY(validate_ifname(*requested));
         std::error_code ec;
         if (!std::filesystem::is_directory(pin_dir(*requested), ec))
-            return failf(ENOENT, "xdp-throttle has no state for {} (no {}); attach it first with "
+            return failf(ErrorKind::not_found, "xdp-throttle has no state for {} (no {}); attach it first with "
                                  "'xdp-throttle attach {}'", *requested, pin_dir(*requested).string(),
                          *requested);
         return *requested;
@@ -81,7 +81,7 @@ Result<std::string> resolve_interface(const std::optional<std::string>& requeste
         return fail("xdp-throttle is not attached to any interface; run 'xdp-throttle attach "
                     "IFACE' first", ENOENT);
     const auto& candidates = attached.empty() ? pinned : attached;
-    return failf(EINVAL, "several interfaces have xdp-throttle {} ({}); choose one with --iface",
+    return failf(ErrorKind::invalid_input, "several interfaces have xdp-throttle {} ({}); choose one with --iface",
                  attached.empty() ? "state" : "attached", fmt::join(candidates, ", "));
 }
 

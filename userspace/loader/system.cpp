@@ -52,7 +52,7 @@ Result<BpffsState> ensure_bpffs() {
     state.mount_point = mount_point;
     if (!is_bpffs(mount_point)) {
         if (std::getenv(kBpffsEnv) && *std::getenv(kBpffsEnv))
-            return failf(ENOENT, "{} (from ${}) is not a bpffs mount; mount one with 'mount -t bpf "
+            return failf(ErrorKind::not_found, "{} (from ${}) is not a bpffs mount; mount one with 'mount -t bpf "
                                  "bpf {}'", mount_point.string(), kBpffsEnv, mount_point.string());
         std::error_code ec;
         std::filesystem::create_directories(mount_point, ec);

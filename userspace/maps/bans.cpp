@@ -52,7 +52,7 @@ std::string ban_reason(const xt_ban& ban) {
 Status add_bans(const InterfaceMaps& maps, std::span<const xt_addr> addresses, uint64_t duration_ns,
                 std::string_view reason, xt_ban_origin origin) {
     if (reason.size() > XT_BAN_REASON_LEN)
-        return failf(0, "ban reason '{}' is longer than {} bytes", reason, XT_BAN_REASON_LEN);
+        return failf(ErrorKind::invalid_input, "ban reason '{}' is longer than {} bytes", reason, XT_BAN_REASON_LEN);
     const auto lock = XT_TRY(maps.lock());
     const xt_config config = XT_TRY(read_config(maps));
     const uint64_t now = program_clock_ns(config);
@@ -94,7 +94,7 @@ Status delete_bans(const InterfaceMaps& maps, std::span<const xt_addr> addresses
     for (const xt_addr& addr : addresses) {
         xt_ban ban{};
         if (bpf_map_lookup_elem(maps.bans.get(), &addr, &ban) != 0)
-            return failf(ENOENT, "{}: not banned on {}; nothing was deleted", format_address(addr),
+            return failf(ErrorKind::not_found, "{}: not banned on {}; nothing was deleted", format_address(addr),
                          maps.iface);
     }
     detail::BanFilterDelta lower;

@@ -57,16 +57,16 @@ std::optional<GatewayPorts> recorded_gateway(const xt_config& config, std::strin
 Result<GatewayPorts> gateway_ports(const xt_config& config, std::string_view iface) {
     auto ports = recorded_gateway(config, iface);
     if (!ports)
-        return failf(EINVAL, "{} is not attached as a gateway bridge (it is detached, or attached "
+        return failf(ErrorKind::not_found, "{} is not attached as a gateway bridge (it is detached, or attached "
                              "in host mode): run 'xdp-throttle attach {} --peer SERVER_SIDE_IFACE' "
                              "(after 'xdp-throttle detach {}' if it is attached)", iface, iface, iface);
     const auto client = interface_name(ports->client_ifindex);
     if (!client)
-        return failf(ENODEV, "{}: the recorded client-side interface (ifindex {}) does not exist "
+        return failf(ErrorKind::not_found, "{}: the recorded client-side interface (ifindex {}) does not exist "
                              "in this network namespace", iface, ports->client_ifindex);
     const auto server = interface_name(ports->server_ifindex);
     if (!server)
-        return failf(ENODEV, "{}: the recorded peer interface (ifindex {}) does not exist in this "
+        return failf(ErrorKind::not_found, "{}: the recorded peer interface (ifindex {}) does not exist in this "
                              "network namespace; re-attach with --peer", iface, ports->server_ifindex);
     ports->client_iface = *client;
     ports->server_iface = *server;

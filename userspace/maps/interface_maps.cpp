@@ -44,7 +44,7 @@ Result<InterfaceMaps> InterfaceMaps::from_object(bpf_object* obj, std::string_vi
     maps.iface = std::string(label);
     for (const auto& slot : slots_of(maps)) {
         const bpf_map* map = bpf_object__find_map_by_name(obj, slot.name);
-        if (!map) return failf(ENOENT, "{}: the object has no map {}", label, slot.name);
+        if (!map) return failf(ErrorKind::not_found, "{}: the object has no map {}", label, slot.name);
         const int fd = fcntl(bpf_map__fd(map), F_DUPFD_CLOEXEC, 0);
         if (fd < 0) return failf(errno, "{}: dup of map {}: {}", label, slot.name, std::strerror(errno));
         *slot.fd = UniqueFd(fd);

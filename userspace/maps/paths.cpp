@@ -49,7 +49,7 @@ Status open_pins(std::string_view iface, PinSet set, std::span<const PinSlot> sl
     const auto dir = pin_dir(iface);
     std::error_code ec;
     if (!std::filesystem::is_directory(dir, ec))
-        return failf(ENOENT, "no xdp-throttle state for interface {} ({} does not exist; run '{}' "
+        return failf(ErrorKind::not_found, "no xdp-throttle state for interface {} ({} does not exist; run '{}' "
                              "first)", iface, dir.string(), attach_command(iface, set));
     for (const auto& slot : slots) *slot.fd = XT_TRY(open_pin(dir / slot.name, iface, set));
     return {};

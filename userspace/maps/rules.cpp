@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 
 #include "host_table.hpp"
 #include "rule_index.hpp"
@@ -175,16 +176,18 @@ Result<AddOutcome> add_rules(const InterfaceMaps& maps, RuleList list, std::span
     }
     std::vector<const Cidr*> added;
     AddOutcome outcome;
-    Status applied;  // the first failure, if any
-    auto fail_with = [&](const Cidr& cidr, int err, std::string_view why) {
-        const char* hint = err == ENOSPC || err == E2BIG ? " (the list is full)" : "";
-        applied = failf(err, "{}: cannot add to the {} list of {}: {}{}; nothing was applied",
-                        format_cidr(cidr), rule_list_name(list), maps.iface, why, hint);
+    std::optional<Error> failure;  // the first one, kind and errno kept; nothing stays applied after it
+    auto fail_with = [&](const Cidr& cidr, Error error) {
+        const char* hint = error.code == ENOSPC || error.code == E2BIG ? " (the list is full)" : "";
+        error.message = fmt::format("{}: cannot add to the {} list of {}: {}{}; nothing was applied",
+                                    format_cidr(cidr), rule_list_name(list), maps.iface, error.message,
+                                    hint);
+        failure = std::move(error);
     };
     for (const Cidr& cidr : rules) {
         auto exists = rule_exists(m, cidr);
         if (!exists) {
-            fail_with(cidr, exists.error().code, exists.error().message);
+            fail_with(cidr, exists.error());
             break;
         }
         if (*exists) {
@@ -196,7 +199,7 @@ Result<AddOutcome> add_rules(const InterfaceMaps& maps, RuleList list, std::span
         if (!to_trie) {
             auto stored = insert_host(m, cidr.addr);
             if (!stored) {
-                fail_with(cidr, stored.error().code, stored.error().message);
+                fail_with(cidr, stored.error());
                 break;
             }
             if (*stored == HostInsert::full) {
@@ -211,13 +214,14 @@ Result<AddOutcome> add_rules(const InterfaceMaps& maps, RuleList list, std::span
             }
         }
         if (to_trie && insert_in_trie(m, cidr) != 0) {
-            fail_with(cidr, errno, std::strerror(errno));
+            const int err = errno;
+            fail_with(cidr, Error{err, std::strerror(err)});
             break;
         }
         added.push_back(&cidr);
         ++outcome.added;
     }
-    if (!applied) {
+    if (failure) {
         for (const Cidr* undo : added) {
             Deleted gone;
             (void)delete_rule(m, *undo, gone);
@@ -233,7 +237,7 @@ Result<AddOutcome> add_rules(const InterfaceMaps& maps, RuleList list, std::span
         XT_TRY(lower.apply(maps));
     }
     XT_TRY(detail::refresh_rule_index(maps));
-    if (!applied) return tl::unexpected(applied.error());
+    if (failure) return tl::unexpected(std::move(*failure));
     return outcome;
 }
 
@@ -243,11 +247,11 @@ Status delete_rules(const InterfaceMaps& maps, RuleList list, std::span<const Ci
     for (const Cidr& cidr : rules) {
         auto exists = XT_TRY(rule_exists(m, cidr));
         if (!exists)
-            return failf(ENOENT, "{}: not in the {} list of {}; nothing was deleted",
+            return failf(ErrorKind::not_found, "{}: not in the {} list of {}; nothing was deleted",
                          format_cidr(cidr), rule_list_name(list), maps.iface);
     }
     detail::CoverDelta lower;
-    Status deleted;  // the first failure, if any
+    std::optional<Error> failure;  // the first one, kind and errno kept
     for (const Cidr& cidr : rules) {
         Deleted gone;
         auto ok = delete_rule(m, cidr, gone);
@@ -255,15 +259,16 @@ Status delete_rules(const InterfaceMaps& maps, RuleList list, std::span<const Ci
         if (gone.hosts) lower.add(cidr, detail::RuleHome::hosts, -1);
         if (gone.trie) lower.add(cidr, detail::RuleHome::trie, -1);
         if (!ok) {
-            deleted = failf(ok.error().code, "{}: cannot delete from the {} list of {}: {}",
-                            format_cidr(cidr), rule_list_name(list), maps.iface, ok.error().message);
+            failure = reword("{}: cannot delete from the {} list of {}: {}", format_cidr(cidr),
+                             rule_list_name(list), maps.iface)(ok.error());
             break;
         }
     }
     if (list == RuleList::deny)
         XT_TRY(lower.apply(maps));
     XT_TRY(detail::refresh_rule_index(maps));
-    return deleted;
+    if (failure) return tl::unexpected(std::move(*failure));
+    return {};
 }
 
 Result<std::vector<RuleEntry>> list_rules(const InterfaceMaps& maps, RuleList list) {
