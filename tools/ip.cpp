@@ -32,7 +32,7 @@ int list_command(const ParsedArgs& parsed) {
     const auto config = unwrap(read_config(session.maps));
     const auto deny = unwrap(list_rules(session.maps, RuleList::deny));
     const auto allow = unwrap(list_rules(session.maps, RuleList::allow));
-    const auto policy = policy_name(config_policy(config));
+    const auto policy = kPolicy.name(kPolicy.read(config));
     if (parsed.flag("json")) {
         print_json({{"iface", session.maps.iface},
                     {"policy", policy},
@@ -48,10 +48,10 @@ int list_command(const ParsedArgs& parsed) {
 
 int policy_command(const ParsedArgs& parsed) {
     if (parsed.positionals.size() != 2) throw UsageError("ip policy needs 'deny' or 'allow'", "ip");
-    const Policy policy = unwrap(parse_policy(parsed.positionals[1]));
+    const Policy policy = unwrap(kPolicy.parse(parsed.positionals[1]));
     auto session = open_maps(parsed, /*mutating=*/true);
-    unwrap(update_config(session.maps, [&](xt_config& c) { apply_policy(c, policy); }));
-    fmt::print("{}: policy {}{}\n", session.maps.iface, policy_name(policy),
+    unwrap(update_config(session.maps, [&](xt_config& c) { kPolicy.write(c, policy); }));
+    fmt::print("{}: policy {}{}\n", session.maps.iface, kPolicy.name(policy),
                policy == Policy::allow ? " (only sources in the allow list pass)" : "");
     return 0;
 }

@@ -34,7 +34,7 @@ int show_command(const ParsedArgs& parsed) {
         print_json({{"spike", spike},
                     {"syn", rate_json(c.syn)},
                     {"syn_global", rate_json(c.syn_global)},
-                    {"clock", std::string(clock_mode_name(config_clock_mode(c)))}});
+                    {"clock", std::string(kClockMode.name(kClockMode.read(c)))}});
         return 0;
     }
     fmt::print("{}:\n", session.maps.iface);
@@ -44,7 +44,7 @@ int show_command(const ParsedArgs& parsed) {
                                                   c.spike_prefix_v6)
                                     : std::string(", per address"));
     fmt::print("\n  syn         {} (per source)\n  syn global  {}\n  clock       {}\n",
-               rate_text(c.syn), rate_text(c.syn_global), clock_mode_name(config_clock_mode(c)));
+               rate_text(c.syn), rate_text(c.syn_global), kClockMode.name(kClockMode.read(c)));
     return 0;
 }
 
@@ -114,10 +114,10 @@ int run_limit(const ParsedArgs& parsed) {
         return 0;
     }
     if (what == "clock") {
-        const ClockMode mode = unwrap(parse_clock_mode(word_argument(parsed, what, "'exact' or 'coarse'")));
+        const ClockMode mode = unwrap(kClockMode.parse(word_argument(parsed, what, "'exact' or 'coarse'")));
         auto session = open_maps(parsed, /*mutating=*/true);
-        unwrap(update_config(session.maps, [&](xt_config& c) { apply_clock_mode(c, mode); }));
-        fmt::print("{}: clock {}{}\n", session.maps.iface, clock_mode_name(mode),
+        unwrap(update_config(session.maps, [&](xt_config& c) { kClockMode.write(c, mode); }));
+        fmt::print("{}: clock {}{}\n", session.maps.iface, kClockMode.name(mode),
                    mode == ClockMode::coarse
                        ? " (CLOCK_MONOTONIC_COARSE: buckets may admit up to rate * one tick more)"
                        : " (CLOCK_MONOTONIC: buckets exact)");

@@ -125,40 +125,40 @@ TEST(Ban, ValidatesEverythingBeforeApplying) {
 
 TEST(Policy, ParsesAndApplies) {
     xt_config c = default_config();
-    EXPECT_EQ(config_policy(c), Policy::deny);
-    apply_policy(c, *parse_policy("allow"));
-    EXPECT_EQ(config_policy(c), Policy::allow);
+    EXPECT_EQ(kPolicy.read(c), Policy::deny);
+    kPolicy.write(c, *kPolicy.parse("allow"));
+    EXPECT_EQ(kPolicy.read(c), Policy::allow);
     EXPECT_TRUE(c.flags & XT_CFG_TRACK_TOP);
-    apply_policy(c, *parse_policy("deny"));
-    EXPECT_EQ(config_policy(c), Policy::deny);
-    EXPECT_EQ(parse_policy("block").error().message, "policy block: expected 'deny' or 'allow'");
+    kPolicy.write(c, *kPolicy.parse("deny"));
+    EXPECT_EQ(kPolicy.read(c), Policy::deny);
+    EXPECT_EQ(kPolicy.parse("block").error().message, "policy block: expected 'deny' or 'allow'");
 }
 
 TEST(Clock, ParsesAppliesAndKeepsTheRest) {
     xt_config c = default_config();
-    EXPECT_EQ(config_clock_mode(c), ClockMode::exact);  // the default: buckets exact
+    EXPECT_EQ(kClockMode.read(c), ClockMode::exact);  // the default: buckets exact
     auto s = validate_spike({"100", std::nullopt, "200", std::nullopt, std::nullopt, std::nullopt});
     ASSERT_TRUE(s) << s.error().message;
     apply_spike(c, *s);
-    apply_policy(c, Policy::allow);
+    kPolicy.write(c, Policy::allow);
     const xt_config before = c;
 
-    apply_clock_mode(c, *parse_clock_mode("coarse"));
-    EXPECT_EQ(config_clock_mode(c), ClockMode::coarse);
+    kClockMode.write(c, *kClockMode.parse("coarse"));
+    EXPECT_EQ(kClockMode.read(c), ClockMode::coarse);
     EXPECT_EQ(c.flags, before.flags | XT_CFG_COARSE_CLOCK);  // only the clock flag changed
     EXPECT_EQ(c.spike.rate, 100u);
-    EXPECT_EQ(clock_mode_name(config_clock_mode(c)), "coarse");
-    apply_clock_mode(c, *parse_clock_mode("coarse"));  // idempotent
+    EXPECT_EQ(kClockMode.name(kClockMode.read(c)), "coarse");
+    kClockMode.write(c, *kClockMode.parse("coarse"));  // idempotent
     EXPECT_EQ(c.flags, before.flags | XT_CFG_COARSE_CLOCK);
 
-    apply_clock_mode(c, *parse_clock_mode("exact"));
-    EXPECT_EQ(config_clock_mode(c), ClockMode::exact);
+    kClockMode.write(c, *kClockMode.parse("exact"));
+    EXPECT_EQ(kClockMode.read(c), ClockMode::exact);
     EXPECT_EQ(c.flags, before.flags);
-    EXPECT_EQ(clock_mode_name(ClockMode::exact), "exact");
+    EXPECT_EQ(kClockMode.name(ClockMode::exact), "exact");
 
-    EXPECT_EQ(parse_clock_mode("fast").error().message, "limit clock fast: expected 'exact' or 'coarse'");
-    EXPECT_EQ(parse_clock_mode("").error().message, "limit clock : expected 'exact' or 'coarse'");
-    EXPECT_FALSE(parse_clock_mode("Coarse"));
+    EXPECT_EQ(kClockMode.parse("fast").error().message, "limit clock fast: expected 'exact' or 'coarse'");
+    EXPECT_EQ(kClockMode.parse("").error().message, "limit clock : expected 'exact' or 'coarse'");
+    EXPECT_FALSE(kClockMode.parse("Coarse"));
 }
 
 TEST(Misc, WatchTopAndMode) {

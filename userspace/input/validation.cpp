@@ -1,4 +1,3 @@
-#include <array>
 #include <charconv>
 
 #include "input/validation.hpp"
@@ -9,35 +8,6 @@ namespace xt {
 namespace {
 
 constexpr const char* kDefaultEvery = "1s";
-
-void set_flag(xt_config& config, uint32_t bit, bool on) {
-    if (on)
-        config.flags |= bit;
-    else
-        config.flags &= ~bit;
-}
-
-// A setting that is one bit of xt_config.flags, with the operator's word for each state: E's first
-// enumerator is the bit clear, its second the bit set.
-template <typename E>
-struct FlagSetting {
-    uint32_t bit;
-    std::string_view command;  // where the word is typed, for errors: "limit clock"
-    std::array<std::string_view, 2> words;
-
-    Result<E> parse(std::string_view text) const {
-        for (std::size_t i = 0; i < words.size(); ++i)
-            if (text == words[i]) return static_cast<E>(i);
-        return failf(ErrorKind::invalid_input, "{} {}: expected '{}' or '{}'", command, text, words[0],
-                     words[1]);
-    }
-    std::string_view name(E value) const { return words[static_cast<std::size_t>(value)]; }
-    E read(const xt_config& config) const { return static_cast<E>((config.flags & bit) != 0); }
-    void write(xt_config& config, E value) const { set_flag(config, bit, value == static_cast<E>(1)); }
-};
-
-constexpr FlagSetting<Policy> kPolicy{XT_CFG_POLICY_ALLOW, "policy", {"deny", "allow"}};
-constexpr FlagSetting<ClockMode> kClockMode{XT_CFG_COARSE_CLOCK, "limit clock", {"exact", "coarse"}};
 
 Result<xt_rate> rate_from(std::string_view stage, const std::optional<std::string>& rate_text,
                           const std::optional<std::string>& burst_text,
@@ -102,16 +72,6 @@ Result<std::vector<xt_addr>> parse_address_list(const std::vector<std::string>& 
     return parse_all<xt_addr>(values, "address", parse_address);
 }
 
-Result<Policy> parse_policy(std::string_view text) { return kPolicy.parse(text); }
-std::string_view policy_name(Policy policy) { return kPolicy.name(policy); }
-Policy config_policy(const xt_config& config) { return kPolicy.read(config); }
-void apply_policy(xt_config& config, Policy policy) { kPolicy.write(config, policy); }
-
-Result<ClockMode> parse_clock_mode(std::string_view text) { return kClockMode.parse(text); }
-std::string_view clock_mode_name(ClockMode mode) { return kClockMode.name(mode); }
-ClockMode config_clock_mode(const xt_config& config) { return kClockMode.read(config); }
-void apply_clock_mode(xt_config& config, ClockMode mode) { kClockMode.write(config, mode); }
-
 Result<SpikeSettings> validate_spike(const SpikeRequest& request) {
     SpikeSettings s;
     s.rate = XT_TRY(rate_from("limit spike", request.rate, request.burst, request.every, "--rate",
@@ -130,7 +90,7 @@ Result<SpikeSettings> validate_spike(const SpikeRequest& request) {
 
 void apply_spike(xt_config& config, const SpikeSettings& settings) {
     config.spike = settings.rate;
-    set_flag(config, XT_CFG_SPIKE_PER_PREFIX, settings.per_prefix);
+    set_config_flag(config, XT_CFG_SPIKE_PER_PREFIX, settings.per_prefix);
     if (settings.prefix_v4) config.spike_prefix_v4 = *settings.prefix_v4;
     if (settings.prefix_v6) config.spike_prefix_v6 = *settings.prefix_v6;
 }

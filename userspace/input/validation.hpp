@@ -3,6 +3,8 @@
 // names the option and the value. Nothing here touches the kernel.
 #pragma once
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -23,11 +25,35 @@ Result<uint64_t> parse_count(std::string_view option, std::string_view value, ui
 Result<std::vector<Cidr>> parse_cidr_list(const std::vector<std::string>& values);
 Result<std::vector<xt_addr>> parse_address_list(const std::vector<std::string>& values);
 
+inline void set_config_flag(xt_config& config, uint32_t bit, bool on) {
+    if (on)
+        config.flags |= bit;
+    else
+        config.flags &= ~bit;
+}
+
+// A setting that is one bit of xt_config.flags, with the operator's word for each state: E's first
+// enumerator is the bit clear, its second the bit set. Policy and clock mode are two of them.
+template <typename E>
+struct FlagSetting {
+    uint32_t bit;
+    std::string_view command;  // where the word is typed, for errors: "limit clock"
+    std::array<std::string_view, 2> words;
+
+    Result<E> parse(std::string_view text) const {
+        for (std::size_t i = 0; i < words.size(); ++i)
+            if (text == words[i]) return static_cast<E>(i);
+        return failf(ErrorKind::invalid_input, "{} {}: expected '{}' or '{}'", command, text,
+                     words[0], words[1]);
+    }
+    std::string_view name(E value) const { return words[static_cast<std::size_t>(value)]; }
+    E read(const xt_config& config) const { return static_cast<E>((config.flags & bit) != 0); }
+    void write(xt_config& config, E value) const { set_config_flag(config, bit, value == static_cast<E>(1)); }
+};
+
+// ip policy (deny|allow): deny drops listed sources, allow passes only listed ones.
 enum class Policy { deny, allow };
-Result<Policy> parse_policy(std::string_view text);
-std::string_view policy_name(Policy policy);
-Policy config_policy(const xt_config& config);
-void apply_policy(xt_config& config, Policy policy);
+inline constexpr FlagSetting<Policy> kPolicy{XT_CFG_POLICY_ALLOW, "policy", {"deny", "allow"}};
 
 // limit spike --rate N [--every DURATION] --burst N [--per address|prefix] [--prefix-v4 N]
 //             [--prefix-v6 N]
@@ -70,10 +96,7 @@ void apply_limit_off(xt_config& config, LimitStage stage);
 // limit clock (exact|coarse): which clock the buckets and ban deadlines read (XT_CFG_COARSE_CLOCK,
 // whose error bound abi.h states). Only the flag changes; limits and rules are kept.
 enum class ClockMode { exact, coarse };
-Result<ClockMode> parse_clock_mode(std::string_view text);
-std::string_view clock_mode_name(ClockMode mode);
-ClockMode config_clock_mode(const xt_config& config);
-void apply_clock_mode(xt_config& config, ClockMode mode);
+inline constexpr FlagSetting<ClockMode> kClockMode{XT_CFG_COARSE_CLOCK, "limit clock", {"exact", "coarse"}};
 
 // ban add IP... --for DURATION [--reason TEXT]
 struct BanRequest {
