@@ -10,14 +10,16 @@
 
 namespace xt::test {
 
+// XT_SOURCE_DIR comes from tests/CMakeLists.txt: __FILE__ would be relative under a compiler
+// launcher that rewrites paths (ccache's base_dir), and then resolve against the wrong directory.
 inline std::filesystem::path fixtures_dir() {
-    return std::filesystem::path(__FILE__).parent_path() / "fixtures";
+    return std::filesystem::path(XT_SOURCE_DIR) / "tests" / "unit" / "http" / "fixtures";
 }
 
 // KrakenD's own integration-test config, kept outside the repository (../shared beside the clone).
 inline std::filesystem::path krakend_ce_fixture() {
-    auto repo = std::filesystem::path(__FILE__).parent_path().parent_path().parent_path().parent_path();
-    return repo.parent_path() / "shared" / "fixtures" / "krakend-ce" / "krakend.json";
+    return std::filesystem::path(XT_SOURCE_DIR).parent_path() / "shared" / "fixtures" / "krakend-ce" /
+           "krakend.json";
 }
 
 // A clock the test moves by hand.
