@@ -18,7 +18,7 @@ Result<config::Config> load_daemon_config(const std::string& path, const Overrid
             message += fmt::format("{}{}\n", problem.starts_with("$") ? path + ": " : "", problem);
         message += fmt::format("{}: invalid ({} problem{}); nothing was applied", path,
                                report.problems.size(), report.problems.size() == 1 ? "" : "s");
-        return fail(std::move(message), EINVAL);
+        return fail(ErrorKind::invalid_input, std::move(message));
     }
     config::Config config = std::move(report.config);
     auto& gw = config.gateway;
@@ -27,8 +27,9 @@ Result<config::Config> load_daemon_config(const std::string& path, const Overrid
     if (overrides.http_ports) gw.http_ports = overrides.http_ports;
 
     if (gw.iface.empty())
-        return failf(EINVAL, "{}: no client-side interface: set \"xdp-throttle\".iface in the file "
-                             "or pass --iface", path);
+        return failf(ErrorKind::invalid_input,
+                     "{}: no client-side interface: set \"xdp-throttle\".iface in the file or pass --iface",
+                     path);
     XT_TRY(validate_bridge_ends(gw.iface, gw.peer));
     return config;
 }

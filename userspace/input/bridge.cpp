@@ -1,7 +1,5 @@
 #include "input/bridge.hpp"
 
-#include <cerrno>
-
 #include "input/address.hpp"
 
 namespace xt {
@@ -11,8 +9,9 @@ Status validate_bridge_ends(std::string_view client, std::string_view server) {
     if (server.empty()) return {};
     XT_TRY(validate_ifname(server));
     if (server == client)
-        return failf(EINVAL, "{}: the server side of a bridge must be another interface than its "
-                             "client side", server);
+        return failf(ErrorKind::invalid_input,
+                     "{}: the server side of a bridge must be another interface than its client side",
+                     server);
     return {};
 }
 

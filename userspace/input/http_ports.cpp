@@ -1,10 +1,10 @@
 #include "input/http_ports.hpp"
 
 #include <algorithm>
-#include <cerrno>
-#include <charconv>
 
 #include <fmt/format.h>
+
+#include "input/validation.hpp"
 
 namespace xt {
 
@@ -50,18 +50,9 @@ tl::expected<HttpPorts, std::vector<PortProblem>> check_http_ports(std::span<con
 
 Result<HttpPorts> parse_http_ports(std::string_view option, std::span<const std::string> values) {
     std::vector<PortValue> parsed;
-    for (const auto& text : values) {
-        uint64_t n = 0;
-        const char* end = text.data() + text.size();
-        const auto [ptr, ec] = std::from_chars(text.data(), end, n);
-        const bool whole = !text.empty() && ptr == end &&
-                           (ec == std::errc() || ec == std::errc::result_out_of_range);
-        PortValue value{std::nullopt, text};
-        if (whole) value.number = ec == std::errc() ? n : UINT64_MAX;
-        parsed.push_back(std::move(value));
-    }
+    for (const auto& text : values) parsed.push_back({parse_whole(text), text});
     auto ports = check_http_ports(parsed);
-    if (!ports) return failf(EINVAL, "{}: {}", option, ports.error().front().message);
+    if (!ports) return failf(ErrorKind::invalid_input, "{}: {}", option, ports.error().front().message);
     return *ports;
 }
 

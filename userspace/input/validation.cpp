@@ -49,19 +49,26 @@ Result<uint8_t> check_spike_prefix(AddressFamily family, uint64_t length) {
     return static_cast<uint8_t>(length);
 }
 
+std::optional<uint64_t> parse_whole(std::string_view text) {
+    uint64_t n = 0;
+    const char* end = text.data() + text.size();
+    const auto [ptr, ec] = std::from_chars(text.data(), end, n);
+    if (text.empty() || ptr != end) return std::nullopt;
+    if (ec == std::errc::result_out_of_range) return UINT64_MAX;
+    if (ec != std::errc()) return std::nullopt;
+    return n;
+}
+
 Result<uint64_t> parse_count(std::string_view option, std::string_view value, uint64_t min,
                              uint64_t max) {
-    uint64_t n = 0;
-    const char* end = value.data() + value.size();
-    auto [ptr, ec] = std::from_chars(value.data(), end, n);
-    if (value.empty() || ptr != end || (ec != std::errc() && ec != std::errc::result_out_of_range))
-        return failf(ErrorKind::invalid_input, "{} {}: not a whole number", option, value);
-    if (ec == std::errc::result_out_of_range || n < min || n > max) {
+    const auto n = parse_whole(value);
+    if (!n) return failf(ErrorKind::invalid_input, "{} {}: not a whole number", option, value);
+    if (*n == UINT64_MAX || *n < min || *n > max) {
         if (max == UINT64_MAX)
             return failf(ErrorKind::invalid_input, "{} {}: must be at least {}", option, value, min);
         return failf(ErrorKind::invalid_input, "{} {}: must be between {} and {}", option, value, min, max);
     }
-    return n;
+    return *n;
 }
 
 Result<std::vector<Cidr>> parse_cidr_list(const std::vector<std::string>& values) {

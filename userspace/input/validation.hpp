@@ -17,6 +17,11 @@
 
 namespace xt {
 
+// Decimal digits as a number: nullopt unless `text` is digits only. Above 64 bits it saturates to
+// UINT64_MAX, which no option's range admits (parse_count refuses it too), so "too large" is
+// reported with the value as typed instead of as "not a number".
+std::optional<uint64_t> parse_whole(std::string_view text);
+
 // A whole number in [min, max] for option `option` ("--rate"): "--rate abc: not a whole number".
 Result<uint64_t> parse_count(std::string_view option, std::string_view value, uint64_t min = 0,
                              uint64_t max = UINT64_MAX);

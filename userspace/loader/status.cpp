@@ -78,8 +78,8 @@ Result<std::string> resolve_interface(const std::optional<std::string>& requeste
     if (attached.size() == 1) return attached.front();
     if (attached.empty() && pinned.size() == 1) return pinned.front();
     if (attached.empty() && pinned.empty())
-        return fail("xdp-throttle is not attached to any interface; run 'xdp-throttle attach "
-                    "IFACE' first", ENOENT);
+        return fail(ErrorKind::not_found,
+                    "xdp-throttle is not attached to any interface; run 'xdp-throttle attach IFACE' first");
     const auto& candidates = attached.empty() ? pinned : attached;
     return failf(ErrorKind::invalid_input, "several interfaces have xdp-throttle {} ({}); choose one with --iface",
                  attached.empty() ? "state" : "attached", fmt::join(candidates, ", "));
