@@ -66,7 +66,7 @@ struct FlowKeyHash {
 };
 
 struct FlowTableOptions {
-    std::vector<uint16_t> http_ports{80};
+    std::vector<uint16_t> http_ports = HttpPorts{}.values();  // the one default (input/http_ports)
     uint64_t max_flows = 65536;
     uint64_t max_buffered_bytes_per_flow = 65536;
     uint64_t max_buffered_bytes_total = 64ull << 20;
