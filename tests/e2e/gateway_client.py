@@ -5,13 +5,24 @@
                                                       seconds; JSON: statuses, Retry-After, window
   pipeline HOST PATH...                               every request written at once on one
                                                       connection; prints one "STATUS BODY" line each
+  raw HOST [--source ADDR]                            the bytes of stdin on one connection, read
+                                                      until it closes; prints the status codes seen
+  websocket HOST PATH TEXT                            a WebSocket handshake, one text frame; prints
+                                                      "STATUS ECHO"
 Bounded: every socket has a timeout, every loop a deadline.
 """
 import argparse
+import base64
+import hashlib
 import json
+import os
+import re
 import socket
 import sys
 import time
+
+
+WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC11B65"  # RFC 6455
 
 
 def read_response(sock, deadline):
@@ -114,6 +125,53 @@ def pipeline(args):
             print(status, body.decode("latin-1").strip())
 
 
+def raw(args):
+    data = sys.stdin.buffer.read()
+    with socket.create_connection((args.host, args.port), timeout=5,
+                                  source_address=(args.source, 0) if args.source else None) as s:
+        got = b""
+        try:
+            s.sendall(data)
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                got += chunk
+        except (ConnectionError, socket.timeout):
+            pass  # a reset or a silent backend: what arrived is the answer
+    print(" ".join(m.decode() for m in re.findall(rb"HTTP/1\.[01] (\d{3}) ", got)))
+
+
+def websocket(args):
+    key = base64.b64encode(os.urandom(16)).decode()
+    head = (f"GET {args.path} HTTP/1.1\r\nHost: {args.host}\r\nUpgrade: websocket\r\n"
+            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n")
+    with socket.create_connection((args.host, args.port), timeout=5) as s:
+        s.sendall(head.encode())
+        buf = b""
+        while b"\r\n\r\n" not in buf:
+            chunk = s.recv(4096)
+            if not chunk:
+                raise ConnectionError("closed before the handshake answer")
+            buf += chunk
+        head_bytes, _, rest = buf.partition(b"\r\n\r\n")
+        status = int(head_bytes.split()[1])
+        expect = base64.b64encode(hashlib.sha1((key + WS_GUID).encode()).digest()).decode()
+        if status != 101 or expect.encode() not in head_bytes:
+            print(status, "-")
+            return
+        text = args.text.encode()
+        mask = os.urandom(4)
+        s.sendall(bytes([0x81, 0x80 | len(text)]) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(text)))
+        while len(rest) < 2 or len(rest) < 2 + (rest[1] & 0x7F):
+            chunk = s.recv(4096)
+            if not chunk:
+                raise ConnectionError("closed before the echo")
+            rest += chunk
+        print(status, rest[2:2 + (rest[1] & 0x7F)].decode())
+
+
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -128,10 +186,23 @@ def main():
     pl.add_argument("host")
     pl.add_argument("paths", nargs="+")
     pl.add_argument("--port", type=int, default=80)
+    r = sub.add_parser("raw")
+    r.add_argument("host")
+    r.add_argument("--port", type=int, default=80)
+    r.add_argument("--source")
+    w = sub.add_parser("websocket")
+    w.add_argument("host")
+    w.add_argument("path")
+    w.add_argument("text")
+    w.add_argument("--port", type=int, default=80)
     args = p.parse_args()
     if args.cmd == "hammer":
         args.seconds = min(args.seconds, 30)
         hammer(args)
+    elif args.cmd == "raw":
+        raw(args)
+    elif args.cmd == "websocket":
+        websocket(args)
     else:
         pipeline(args)
 

@@ -89,6 +89,7 @@ EOF
 #   /free /limited /shared /api/<key>   tiny bodies naming the path
 #   /download                           a 1 MB random file ($BLOB_SHA = its sha256)
 #   /upload/<name> (PUT)                stored in $XT_TMP/www/upload/ (chunked uploads too)
+#   /ws                                 WebSocket, proxied to 127.0.0.1:9001 (ws_echo_start)
 nginx_start() {
   local d=$XT_TMP/nginx
   mkdir -p "$d/temp" "$XT_TMP/www/upload"
@@ -109,6 +110,12 @@ nginx_start() {
     location /api/ { return 200 "api \$uri\n"; }
     location = /download { }
     location /upload/ { dav_methods PUT; create_full_put_path on; client_max_body_size 16m; }
+    location = /ws {
+      proxy_pass http://127.0.0.1:9001;
+      proxy_http_version 1.1;
+      proxy_set_header Upgrade \$http_upgrade;
+      proxy_set_header Connection "upgrade";
+    }
   }
 }
 EOF
@@ -123,8 +130,23 @@ EOF
   fail "nginx did not come up: $(cat "$d/error.log")"
 }
 
+ws_echo_start() { # the WebSocket echo server behind nginx's /ws
+  bg "$NS_S" "$PY" "$E2E_DIR/ws_echo.py" 9001
+  for _ in $(seq 50); do
+    ip netns exec "$NS_S" bash -c ': </dev/tcp/127.0.0.1/9001' 2>/dev/null && return 0
+    sleep 0.1
+  done
+  fail "the WebSocket echo server did not come up"
+}
+
 nginx_hits() { # PATH-REGEX: requests nginx logged whose request line matches
   grep -cE "\"[A-Z]+ $1 HTTP" "$XT_TMP/nginx/access.log" || true
+}
+nginx_served() { # PATH-REGEX: requests nginx answered with a 2xx whose request line matches
+  grep -cE "\"[A-Z]+ $1 HTTP/[0-9.]+\" 2[0-9][0-9] " "$XT_TMP/nginx/access.log" || true
+}
+nginx_log_lines() { # every request nginx logged so far (malformed ones too)
+  wc -l <"$XT_TMP/nginx/access.log"
 }
 
 # daemon_start CONFIG [ARGS...]: xdp-throttled in the edge namespace, log in $XT_TMP/daemon.log;

@@ -106,10 +106,16 @@ struct L3Limits {
 // Bounds of the controller's state; what happens at each bound is documented in examples/README.md.
 struct FlowLimits {
     uint64_t max_flows = 65536;
+    uint64_t max_head_bytes = 64 * 1024;  // above nginx's default (~32 KB): see http::StreamLimits
     uint64_t max_buffered_bytes_per_flow = 65536;
     uint64_t idle_timeout_ns = 60'000'000'000;
     uint64_t max_clients_per_limit = 65536;  // size of each client-bucket LRU
 };
+
+// What the controller does with a connection it cannot follow (a parse error, an oversized head, a
+// gap it cannot fill, h2c): close it (the default), or stop inspecting it and let the backend judge
+// (fail-open: the connection escapes every HTTP-layer limit from then on).
+enum class OnUninspectable { close, bypass };
 
 struct GatewaySettings {
     std::string iface;  // client side (empty: given on the command line)
@@ -120,6 +126,7 @@ struct GatewaySettings {
     bool service_limit_all_paths = true;  // false: service limits count matched endpoints only
     L3Limits l3;
     FlowLimits flows;
+    OnUninspectable on_uninspectable = OnUninspectable::close;
 };
 
 // A namespace found in some extra_config that this project does not enforce, listed once.

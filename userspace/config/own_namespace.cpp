@@ -61,7 +61,7 @@ void parse_flows(const json& block, const JsonPath& at, Problems& problems, Flow
     Fields fields(block, at, problems);
     if (!fields.valid()) return;
     fields.reject_unknown({"max_flows", "max_buffered_bytes_per_flow", "idle_timeout",
-                           "max_clients_per_limit"});
+                           "max_clients_per_limit", "max_head_bytes"});
     auto positive = [&](std::string_view key, uint64_t max, uint64_t& target) {
         if (auto v = fields.whole(key, false, max)) {
             if (*v == 0)
@@ -81,6 +81,16 @@ void parse_flows(const json& block, const JsonPath& at, Problems& problems, Flow
             out.max_buffered_bytes_per_flow = *v;
     }
     if (auto v = fields.duration_ns("idle_timeout")) out.idle_timeout_ns = *v;
+    // Below nginx's default a head the backend accepts would close the connection.
+    if (auto v = fields.whole("max_head_bytes", false, 1024 * 1024)) {
+        if (*v < 32 * 1024)
+            problems.error(at / "max_head_bytes",
+                           fmt::format("expected at least 32768 (nginx accepts heads of ~32 KB by "
+                                       "default; a smaller limit closes connections it serves), got "
+                                       "number {}", *v));
+        else
+            out.max_head_bytes = *v;
+    }
     positive("max_clients_per_limit", 16'777'216, out.max_clients_per_limit);
 }
 
@@ -91,7 +101,7 @@ GatewaySettings parse_own_namespace(const json& block, const JsonPath& at, Probl
     Fields fields(block, at, problems);
     if (!fields.valid()) return out;
     fields.reject_unknown({"iface", "peer", "http_ports", "trusted_proxies", "service_limit_scope",
-                           "l3", "flows"});
+                           "l3", "flows", "on_uninspectable"});
     for (const char* key : {"iface", "peer"}) {
         auto name = fields.string(key);
         if (!name) continue;
@@ -143,6 +153,15 @@ GatewaySettings parse_own_namespace(const json& block, const JsonPath& at, Probl
         else
             problems.error(at / "service_limit_scope",
                            fmt::format("expected \"all\" or \"matched\", got {}", quote(*scope)));
+    }
+    if (auto choice = fields.string("on_uninspectable")) {
+        if (*choice == "close")
+            out.on_uninspectable = OnUninspectable::close;
+        else if (*choice == "bypass")
+            out.on_uninspectable = OnUninspectable::bypass;
+        else
+            problems.error(at / "on_uninspectable",
+                           fmt::format("expected \"close\" or \"bypass\", got {}", quote(*choice)));
     }
     if (const json* v = fields.get("l3")) parse_l3(*v, at / "l3", problems, out.l3);
     if (const json* v = fields.get("flows")) parse_flows(*v, at / "flows", problems, out.flows);

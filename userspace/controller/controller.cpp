@@ -133,11 +133,16 @@ void Controller::State::report(uint64_t elapsed_ns) {
         return seconds > 0 ? static_cast<double>(now - before) / seconds : 0.0;
     };
     log_line(fmt::format(
-        "flows {} active, {} created, {} closed, {} expired, {} bypassed | requests {} ({:.0f}/s), "
-        "rejected {} ({:.0f}/s), responses {} | frames rx A {} B {}, tx A {} B {}, injected {} | "
+        "flows {} active, {} created, {} closed, {} expired, {} bypassed ({} tunnels) | requests {} "
+        "({:.0f}/s), rejected {} ({:.0f}/s), responses {} | uninspectable: closed {}, parse_error {}, "
+        "head_too_large {}, buffer_limit {}, h2c {}, responses_unfollowed {} | "
+        "frames rx A {} B {}, tx A {} B {}, injected {} | "
         "tx_ring_full {} inject_failed {} fill_short {} | bypass entries +{} -{} (errors {})",
-        table->size(), c.flows_created, c.flows_closed, c.flows_expired, c.bypassed_flows, c.requests,
-        per_s(c.requests, last.requests), c.rejected, per_s(c.rejected, last.rejected), c.responses,
+        table->size(), c.flows_created, c.flows_closed, c.flows_expired, c.bypassed_flows,
+        c.bypass_tunnel, c.requests, per_s(c.requests, last.requests), c.rejected,
+        per_s(c.rejected, last.rejected), c.responses, c.closed_uninspectable,
+        c.uninspectable_parse_error, c.uninspectable_head_too_large, c.uninspectable_buffer_limit,
+        c.uninspectable_h2c, c.responses_unfollowed,
         e.rx[0], e.rx[1], e.tx[0], e.tx[1], e.injected, e.tx_ring_full, e.inject_failed, e.fill_short,
         bypass_entries_written, bypass_entries_expired, bypass_write_errors));
     reported = c;

@@ -40,8 +40,10 @@ Verdict FlowTable::Impl::client_segment(Flow& flow, const packet::TcpFrame& seg)
             out.action = Action::drop;  // the copy waits for the gap
             return out;
         }
-        to_bypass(flow, counters.bypass_buffer_limit, out, true);
-        out.action = Action::bypass;
+        // A gap we cannot wait for: what fills it is never seen, so no answer has a place.
+        out.action = cannot_follow(flow, seg, Uninspectable::buffer_limit, std::nullopt, out)
+                         ? Action::bypass
+                         : Action::drop;
         return out;
     }
     if (split.kind == SequenceSplit::Kind::old) {
@@ -75,10 +77,12 @@ Verdict FlowTable::Impl::client_segment(Flow& flow, const packet::TcpFrame& seg)
 bool FlowTable::Impl::client_in_order(Flow& flow, const packet::TcpFrame& seg, std::size_t skip,
                                       Verdict& out) {
     Direction& c = flow.client;
-    auto events = parse_in_order(flow, c, seg, skip, out);
-    if (!events) return true;
-    for (auto& e : *events) {
+    auto events = parse_in_order(c, seg, skip);
+    for (auto& e : events) {
         if (e.type != http::StreamEvent::Type::head) continue;
+        // HTTP/2 with prior knowledge ("PRI * HTTP/2.0"): requests we would not see.
+        if (e.head.version_major >= 2)
+            return cannot_follow(flow, seg, Uninspectable::h2c, c.seq_of(e.message_start), out);
         ++counters.requests;
         policy::RequestInfo request;
         request.method = e.head.method;
@@ -89,26 +93,33 @@ bool FlowTable::Impl::client_in_order(Flow& flow, const packet::TcpFrame& seg, s
         request.backend_port = flow.key.server_port;
         const policy::Decision decision = policy->decide(request);
         if (const auto* rejected = std::get_if<policy::Reject>(&decision)) {
-            reject(flow, seg, *rejected, c.seq_of(e.message_start), out);
+            ++counters.rejected;
+            reject(flow, seg, http::render_rejection(policy::to_rejection(*rejected)),
+                   c.seq_of(e.message_start), out);
             return false;
         }
         ++flow.requests_allowed;
         flow.pending_endpoints.push_back(std::get<policy::Allow>(decision).endpoint);
         flow.server.parser.expect_response_to(e.head.method);
-        if (e.head.framing == http::BodyFraming::tunnel) {
-            to_bypass(flow, counters.bypass_tunnel, out, true);
-            break;
-        }
     }
+    if (const auto& failure = c.parser.failure()) {
+        // A broken head at a message boundary gets nginx's answer; a broken body (its head was
+        // allowed and forwarded), or bytes of a connection picked up mid-stream, only resets.
+        const bool boundary = failure->in_head && (c.opened || failure->message_start > 0);
+        return cannot_follow(flow, seg,
+                             failure->head_too_large ? Uninspectable::head_too_large : Uninspectable::parse_error,
+                             boundary ? std::optional(c.seq_of(failure->message_start)) : std::nullopt, out);
+    }
+    if (buffered_total > options.max_buffered_bytes_total)
+        return cannot_follow(flow, seg, Uninspectable::buffer_limit, std::nullopt, out);
     const uint32_t payload_end = seg.seq + static_cast<uint32_t>(seg.payload_len);
     if (seq_after(payload_end, flow.forwarded_end)) flow.forwarded_end = payload_end;
     return true;
 }
 
-void FlowTable::Impl::reject(Flow& flow, const packet::TcpFrame& seg, const policy::Reject& rejected,
+void FlowTable::Impl::reject(Flow& flow, const packet::TcpFrame& seg, std::string response,
                              uint32_t message_seq, Verdict& out) {
-    ++counters.rejected;
-    flow.answer = http::render_rejection(policy::to_rejection(rejected));
+    flow.answer = std::move(response);
     // Allowed requests before the rejected one in this segment still go to the backend, in a copy
     // of the segment cut where the rejected request starts.
     const std::size_t prefix =
@@ -124,6 +135,11 @@ void FlowTable::Impl::reject(Flow& flow, const packet::TcpFrame& seg, const poli
         cut.payload = seg.payload().first(prefix);
         out.onward.push_back(packet::build_segment(seg, packet::Orientation::as_template, cut));
         flow.forwarded_end = prefix_end;
+    }
+    if (flow.responses_lost) {
+        // The server's stream is not followed: no known place for an answer in it.
+        reset_both(flow, seg, true, out);
+        return;
     }
     flow.answer_backend_seq = flow.forwarded_end;
     flow.answer_client_ack = flow.client.next_seq;

@@ -24,6 +24,7 @@ struct Direction {
     explicit Direction(http::StreamKind kind, http::StreamLimits limits) : parser(kind, limits) {}
 
     bool seq_known = false;
+    bool opened = false;       // its SYN was seen: stream offset 0 is a message start for sure
     uint32_t next_seq = 0;     // the next in-order byte this direction will send
     uint32_t stream_base = 0;  // sequence number of the parser's stream offset 0
     bool stream_started = false;
@@ -33,10 +34,11 @@ struct Direction {
     http::StreamParser parser;
     std::vector<HeldSegment> held;
     uint64_t held_bytes = 0;
+    uint64_t head_bytes = 0;   // of a head the parser is reading, counted in the table's total
 
     // This end's SYN: its byte stream starts right after it, and it announces the MSS and window.
     void take_syn(const packet::TcpFrame& syn) {
-        seq_known = stream_started = true;
+        seq_known = stream_started = opened = true;
         next_seq = stream_base = syn.seq + 1;
         mss = syn.mss;
         window = syn.window;
@@ -70,6 +72,8 @@ SequenceSplit split_sequence(const Direction& dir, const packet::TcpFrame& seg);
 
 using State = FlowInfo::State;
 
+enum class Uninspectable { parse_error, head_too_large, buffer_limit, h2c };
+
 struct Flow {
     Flow(const FlowKey& k, const http::StreamLimits& limits)
         : key(k), client(http::StreamKind::requests, limits), server(http::StreamKind::responses, limits) {}
@@ -85,6 +89,7 @@ struct Flow {
     uint64_t responses_done = 0;
     std::deque<std::optional<std::size_t>> pending_endpoints;  // per allowed request, FIFO
     bool interim_response = false;  // the response in progress is a 1xx: its end is not counted
+    bool responses_lost = false;    // the response stream broke: requests are still judged
 
     // A decided rejection (reject_pending waits for outstanding responses; rejected: answered).
     std::string answer;               // the HTTP bytes
@@ -93,6 +98,9 @@ struct Flow {
     uint32_t after_answer_seq = 0;    // our sequence number after the answer's FIN
 
     uint64_t outstanding() const { return requests_allowed - responses_done; }
+    uint64_t buffered() const {
+        return client.held_bytes + server.held_bytes + client.head_bytes + server.head_bytes;
+    }
 };
 
 struct FlowTable::Impl {
@@ -109,7 +117,16 @@ struct FlowTable::Impl {
     // Moves held frames (in sequence order) to `to`, or discards them when `to` is null.
     void release_held(Flow& flow, Direction& dir, std::vector<packet::Frame>* to);
     // Ends inspection of the flow; held client frames go toward the backend.
-    void to_bypass(Flow& flow, uint64_t& reason_counter, Verdict& out, bool from_client);
+    void to_bypass(Flow& flow, Verdict& out, bool from_client);
+    // The client stream cannot be followed (see flow_table.hpp). `answer_at`: the client sequence
+    // number of the request head that broke, when the client may be answered 400/431 there; else
+    // both ends are reset. Returns false when the connection is being closed.
+    bool cannot_follow(Flow& flow, const packet::TcpFrame& seg, Uninspectable why,
+                       std::optional<uint32_t> answer_at, Verdict& out);
+    // Resets both ends now (client: as the server; backend: as the client).
+    void reset_both(Flow& flow, const packet::TcpFrame& seg, bool from_client, Verdict& out);
+    // Stops parsing responses on this flow (requests are still judged).
+    void lose_responses(Flow& flow, const packet::TcpFrame& seg, Verdict& out);
     // Copies a segment beyond a gap; false at a buffer limit.
     bool hold(Flow& flow, Direction& dir, const packet::TcpFrame& seg);
     // A held segment that the gap no longer separates, taken out of the queue.
@@ -117,16 +134,19 @@ struct FlowTable::Impl {
     // Feeds the in-order payload of `seg` (from `skip` on) and its FIN to `dir`'s parser: the
     // events completed in them, or nothing when they are not HTTP we can follow (the flow is
     // bypassed then).
-    std::optional<std::vector<http::StreamEvent>> parse_in_order(Flow& flow, Direction& dir,
-                                                                 const packet::TcpFrame& seg,
-                                                                 std::size_t skip, Verdict& out);
+    // Events completed before a parse error are returned too; the error is in
+    // dir.parser.failure() (and the memory of a head being read is accounted here).
+    std::vector<http::StreamEvent> parse_in_order(Direction& dir, const packet::TcpFrame& seg,
+                                                  std::size_t skip);
 
     // client_side.cpp
     Verdict client_segment(Flow& flow, const packet::TcpFrame& seg);
     // Returns whether the segment itself may be forwarded.
     bool client_in_order(Flow& flow, const packet::TcpFrame& seg, std::size_t skip, Verdict& out);
-    void reject(Flow& flow, const packet::TcpFrame& seg, const policy::Reject& reject,
-                uint32_t message_seq, Verdict& out);
+    // Answers `response` (rendered HTTP) in the backend's place to the request starting at
+    // client sequence number `message_seq`, now or once earlier responses are through.
+    void reject(Flow& flow, const packet::TcpFrame& seg, std::string response, uint32_t message_seq,
+                Verdict& out);
     Verdict rejected_client(Flow& flow, const packet::TcpFrame& seg);
     // server_side.cpp
     Verdict server_segment(Flow& flow, const packet::TcpFrame& seg);

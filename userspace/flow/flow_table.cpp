@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "flow_state.hpp"
+#include "http/rejection.hpp"
 
 namespace xt::flow {
 
@@ -36,6 +37,8 @@ FlowTableOptions FlowTableOptions::from(const config::GatewaySettings& settings)
     o.max_flows = settings.flows.max_flows;
     o.max_buffered_bytes_per_flow = settings.flows.max_buffered_bytes_per_flow;
     o.idle_timeout_ns = settings.flows.idle_timeout_ns;
+    o.stream_limits.max_head_bytes = settings.flows.max_head_bytes;
+    o.on_uninspectable = settings.on_uninspectable;
     return o;
 }
 
@@ -58,7 +61,7 @@ bool FlowTable::Impl::is_http_port(uint16_t port) const {
 }
 
 void FlowTable::Impl::remove(std::unordered_map<FlowKey, Flow, FlowKeyHash>::iterator it) {
-    buffered_total -= it->second.client.held_bytes + it->second.server.held_bytes;
+    buffered_total -= it->second.buffered();
     flows.erase(it);
 }
 
@@ -89,12 +92,11 @@ void FlowTable::Impl::release_held(Flow&, Direction& dir, std::vector<packet::Fr
     dir.held_bytes = 0;
 }
 
-void FlowTable::Impl::to_bypass(Flow& flow, uint64_t& reason, Verdict& out, bool from_client) {
+void FlowTable::Impl::to_bypass(Flow& flow, Verdict& out, bool from_client) {
     if (flow.state == State::bypass) return;
     flow.state = State::bypass;
     out.bypass_flow = flow.key;
     ++counters.bypassed_flows;
-    ++reason;
     // Held client frames were never forwarded: they go to the backend now. Server copies were.
     release_held(flow, flow.client, from_client ? &out.onward : &out.back);
     release_held(flow, flow.server, nullptr);
@@ -112,27 +114,96 @@ std::optional<HeldSegment> FlowTable::Impl::next_ready(Direction& dir) {
     return std::nullopt;
 }
 
-std::optional<std::vector<http::StreamEvent>> FlowTable::Impl::parse_in_order(
-    Flow& flow, Direction& dir, const packet::TcpFrame& seg, std::size_t skip, Verdict& out) {
+std::vector<http::StreamEvent> FlowTable::Impl::parse_in_order(Direction& dir,
+                                                              const packet::TcpFrame& seg,
+                                                              std::size_t skip) {
     const auto payload = seg.payload().subspan(skip);
     dir.next_seq = seg.seq_end();
     std::vector<http::StreamEvent> events;
-    if (!payload.empty()) {
+    if (!payload.empty() && !dir.parser.failure()) {
         auto fed = dir.parser.feed({reinterpret_cast<const char*>(payload.data()), payload.size()});
-        if (!fed) {
-            to_bypass(flow, counters.bypass_parse_error, out, &dir == &flow.client);
-            return std::nullopt;
-        }
-        events = std::move(*fed);
+        if (fed) events = std::move(*fed);
+        // A head being read lives in the parser: an attacker's many half-sent heads count toward
+        // max_buffered_bytes_total like held segments do.
+        const uint64_t head = dir.parser.head_bytes_buffered();
+        buffered_total = buffered_total - dir.head_bytes + head;
+        dir.head_bytes = head;
     }
     if (seg.has(tcp_flag::fin)) {
         dir.fin_seen = true;
         // Ends a close-delimited response. A message cut short by the FIN is not ours to judge: the
         // other end sees it as it would without us.
-        if (auto finished = dir.parser.finish())
-            for (auto& e : *finished) events.push_back(std::move(e));
+        if (!dir.parser.failure())
+            if (auto finished = dir.parser.finish())
+                for (auto& e : *finished) events.push_back(std::move(e));
     }
     return events;
+}
+
+bool FlowTable::Impl::cannot_follow(Flow& flow, const packet::TcpFrame& seg, Uninspectable why,
+                                    std::optional<uint32_t> answer_at, Verdict& out) {
+    switch (why) {
+    case Uninspectable::parse_error: ++counters.uninspectable_parse_error; break;
+    case Uninspectable::head_too_large: ++counters.uninspectable_head_too_large; break;
+    case Uninspectable::buffer_limit: ++counters.uninspectable_buffer_limit; break;
+    case Uninspectable::h2c: ++counters.uninspectable_h2c; break;
+    }
+    if (options.on_uninspectable == config::OnUninspectable::bypass) {
+        to_bypass(flow, out, true);
+        return true;
+    }
+    ++counters.closed_uninspectable;
+    // An answer needs the server's byte stream at a response boundary (known only while responses
+    // are followed) and a request head to answer; otherwise nobody can place it: reset.
+    if (answer_at && !flow.responses_lost) {
+        http::Rejection r;
+        r.status = why == Uninspectable::head_too_large ? 431 : 400;
+        r.retry_after_s = 0;
+        r.limit_name = why == Uninspectable::h2c ? "h2c" : "";
+        reject(flow, seg, http::render_rejection(r), *answer_at, out);
+    } else {
+        reset_both(flow, seg, true, out);
+    }
+    return false;
+}
+
+void FlowTable::Impl::reset_both(Flow& flow, const packet::TcpFrame& seg, bool from_client, Verdict& out) {
+    // To the client as the server: its rcv_nxt is the ACK field of its own segment, or the
+    // sequence number of the server segment we are dropping. To the backend as the client: the
+    // first client byte it never received.
+    const uint32_t client_rcv = from_client ? seg.ack : seg.seq;
+    const uint32_t backend_rcv = flow.forwarded_known ? flow.forwarded_end : (from_client ? seg.seq : seg.ack);
+    packet::SegmentFields to_client;
+    to_client.seq = client_rcv;
+    to_client.flags = tcp_flag::rst;
+    packet::SegmentFields to_backend;
+    to_backend.seq = backend_rcv;
+    to_backend.flags = tcp_flag::rst;
+    auto& toward_client = from_client ? out.back : out.onward;
+    auto& toward_backend = from_client ? out.onward : out.back;
+    toward_client.push_back(packet::build_segment(
+        seg, from_client ? packet::Orientation::reversed : packet::Orientation::as_template, to_client));
+    toward_backend.push_back(packet::build_segment(
+        seg, from_client ? packet::Orientation::as_template : packet::Orientation::reversed, to_backend));
+    flow.state = State::rejected;
+    flow.answer.clear();
+    flow.after_answer_seq = client_rcv;
+    release_held(flow, flow.client, nullptr);
+    release_held(flow, flow.server, nullptr);
+}
+
+void FlowTable::Impl::lose_responses(Flow& flow, const packet::TcpFrame& seg, Verdict& out) {
+    if (flow.responses_lost) return;
+    flow.responses_lost = true;
+    ++counters.responses_unfollowed;
+    buffered_total -= flow.server.head_bytes;
+    flow.server.head_bytes = 0;
+    release_held(flow, flow.server, nullptr);  // copies only: the frames were forwarded
+    // A rejection waiting for response boundaries would wait forever now.
+    if (flow.state == State::reject_pending) {
+        ++counters.rejections_abandoned;
+        reset_both(flow, seg, false, out);
+    }
 }
 
 FlowTable::FlowTable(FlowTableOptions options, policy::PolicyEngine& policy, policy::Clock clock)
@@ -243,7 +314,7 @@ std::optional<FlowInfo> FlowTable::info(const FlowKey& key) const {
     auto it = impl_->flows.find(key);
     if (it == impl_->flows.end()) return std::nullopt;
     const Flow& f = it->second;
-    return FlowInfo{f.state, f.requests_allowed, f.responses_done, f.client.held_bytes + f.server.held_bytes};
+    return FlowInfo{f.state, f.requests_allowed, f.responses_done, f.buffered()};
 }
 
 }  // namespace xt::flow

@@ -23,16 +23,29 @@
 // - Responses: every status line is reported (ResponseRecord) with the endpoint of its request;
 //   so is a backend RST that leaves requests unanswered (status 0).
 //
+// The rule: the table never stops inspecting a connection the backend still reads as HTTP.
+// - Protocol switches: a request with Upgrade or CONNECT is judged like any other and the bytes
+//   after it are parsed as HTTP; the flow is bypassed only when the backend confirms the switch
+//   (a 101, or a 2xx to CONNECT). A switch to h2c (HTTP/2 the backend still reads as requests) and
+//   the HTTP/2 prior-knowledge preface are uninspectable (below): HTTP/2 is not decoded here.
+// - Uninspectable client bytes (a parse error, a head over StreamLimits::max_head_bytes, smuggling
+//   attempts, a gap beyond the buffer limits, mid-stream bytes that are not a message start) close
+//   the connection by default (on_uninspectable = close): when the failure is in a request head at
+//   a known message boundary, the client gets 400 (431 for a head too large) in the backend's
+//   place, as nginx would answer, and the backend an RST; otherwise both ends get an RST. With
+//   on_uninspectable = bypass (an operator's explicit fail-open) the flow is bypassed instead.
+//   Counted by reason (uninspectable_*) and by outcome (closed_uninspectable, bypassed_flows).
+// - Uninspectable response bytes do not hide requests: the table stops following responses on
+//   that connection (responses_unfollowed) and keeps judging requests; a later rejection on it
+//   resets both ends, since the answer's place in the server's byte stream is then unknown.
+//
 // Limits and what happens at them (never a crash, never a stalled connection; all counted):
 // - max_flows: a new connection when the table is full (after evicting idle flows) is not tracked:
 //   its frames get Action::bypass.
-// - max_buffered_bytes_per_flow / max_buffered_bytes_total (out-of-order copies): the flow is
-//   switched to bypass; its held frames are released in order and it is no longer inspected.
-// - Input the parser refuses (not HTTP, a head over StreamLimits::max_head_bytes, smuggling
-//   attempts) and protocol switches (CONNECT, Upgrade, 101): the flow is bypassed; the backend
-//   sees exactly what the client sent and judges it itself.
+// - max_buffered_bytes_per_flow / max_buffered_bytes_total (out-of-order copies, plus request and
+//   response heads still being read): uninspectable (buffer_limit), see above.
 // - Mid-stream flows (seen first without SYN, e.g. after a controller restart) are parsed from
-//   their first payload byte; if that is not the start of a message the parser refuses it -> bypass.
+//   their first payload byte; if that is not the start of a message the parser refuses it.
 // - Idle flows are removed after idle_timeout_ns (expire_idle(), driven by the injected clock);
 //   flows are removed at once on RST and when both sides have sent FIN.
 #pragma once
@@ -72,6 +85,7 @@ struct FlowTableOptions {
     uint64_t max_buffered_bytes_total = 64ull << 20;
     uint64_t idle_timeout_ns = 60'000'000'000;
     http::StreamLimits stream_limits;
+    config::OnUninspectable on_uninspectable = config::OnUninspectable::close;
 
     // http_ports and the flow limits of the "xdp-throttle" namespace.
     static FlowTableOptions from(const config::GatewaySettings& settings);
@@ -111,9 +125,14 @@ struct FlowCounters {
     uint64_t flows_expired = 0;     // idle
     uint64_t untracked_full = 0;    // frames of connections refused because the table was full
     uint64_t bypassed_flows = 0;
-    uint64_t bypass_parse_error = 0;
-    uint64_t bypass_buffer_limit = 0;
-    uint64_t bypass_tunnel = 0;
+    uint64_t bypass_tunnel = 0;            // the backend confirmed a protocol switch
+    // Why a connection could not be followed (each closes it, or bypasses it when so configured).
+    uint64_t uninspectable_parse_error = 0;
+    uint64_t uninspectable_head_too_large = 0;
+    uint64_t uninspectable_buffer_limit = 0;
+    uint64_t uninspectable_h2c = 0;
+    uint64_t closed_uninspectable = 0;     // connections we closed for one of those reasons
+    uint64_t responses_unfollowed = 0;     // response streams we stopped parsing (requests still judged)
     uint64_t requests = 0;          // heads judged
     uint64_t rejected = 0;
     uint64_t deferred_rejections = 0;

@@ -8,6 +8,27 @@ namespace xt::flow {
 
 namespace tcp_flag = packet::tcp_flag;
 
+namespace {
+
+// A 101 whose Upgrade names h2c (RFC 7540 3.2).
+bool is_h2c(const http::MessageHead& head) {
+    auto upgrade = head.header("Upgrade");
+    if (!upgrade) return false;
+    std::string_view rest = *upgrade;
+    while (!rest.empty()) {
+        const auto comma = rest.find(',');
+        std::string_view token = rest.substr(0, comma);
+        while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) token.remove_prefix(1);
+        while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
+        if (http::iequals(token, "h2c")) return true;
+        if (comma == std::string_view::npos) break;
+        rest.remove_prefix(comma + 1);
+    }
+    return false;
+}
+
+}  // namespace
+
 Verdict FlowTable::Impl::server_segment(Flow& flow, const packet::TcpFrame& seg) {
     Direction& s = flow.server;
     if (flow.state == State::bypass) {
@@ -22,16 +43,19 @@ Verdict FlowTable::Impl::server_segment(Flow& flow, const packet::TcpFrame& seg)
     s.window = seg.window;
     if (seg.payload_len == 0 && !seg.has(tcp_flag::fin)) return {};
     s.start_stream_at(seg.seq);
+    if (flow.responses_lost) {
+        // Forwarded untouched; only the end of the connection still matters.
+        if (seg.has(tcp_flag::fin)) s.fin_seen = true;
+        return {};
+    }
 
     Verdict out;
     const SequenceSplit split = split_sequence(s, seg);
     if (split.kind == SequenceSplit::Kind::future) {
         // Forwarded at once (responses need no verdict); only the copy waits to be parsed.
         ++counters.out_of_order;
-        if (!hold(flow, s, seg)) {
-            to_bypass(flow, counters.bypass_buffer_limit, out, false);
-            out.action = Action::bypass;
-        }
+        if (!flow.responses_lost && !hold(flow, s, seg)) lose_responses(flow, seg, out);
+        if (flow.state == State::rejected) out.action = Action::drop;
         return out;
     }
     if (split.kind == SequenceSplit::Kind::old) {
@@ -48,6 +72,8 @@ Verdict FlowTable::Impl::server_segment(Flow& flow, const packet::TcpFrame& seg)
     }
     if (flow.state == State::bypass) {
         out.action = Action::bypass;
+    } else if (flow.state == State::rejected) {
+        out.action = Action::drop;  // reset in its place (h2c, or a pending answer we cannot place)
     } else if (flow.state == State::reject_pending) {
         if (s.fin_seen) {
             // The backend closes first (a close-delimited response): the connection ends without
@@ -64,9 +90,8 @@ Verdict FlowTable::Impl::server_segment(Flow& flow, const packet::TcpFrame& seg)
 
 void FlowTable::Impl::server_in_order(Flow& flow, const packet::TcpFrame& seg, std::size_t skip,
                                       Verdict& out) {
-    auto events = parse_in_order(flow, flow.server, seg, skip, out);
-    if (!events) return;
-    for (auto& e : *events) {
+    auto events = parse_in_order(flow.server, seg, skip);
+    for (auto& e : events) {
         if (e.type == http::StreamEvent::Type::message_end) {
             if (flow.interim_response) flow.interim_response = false;
             else ++flow.responses_done;
@@ -88,10 +113,25 @@ void FlowTable::Impl::server_in_order(Flow& flow, const packet::TcpFrame& seg, s
         record.at_ns = flow.last_seen_ns;
         if (observer) observer(record);
         if (e.head.framing == http::BodyFraming::tunnel) {
-            to_bypass(flow, counters.bypass_tunnel, out, false);
+            // The backend switched protocols. To h2c it still reads requests, as HTTP/2 frames we
+            // do not decode: uninspectable. The 101 itself is dropped when we close.
+            if (is_h2c(e.head)) {
+                ++counters.uninspectable_h2c;
+                if (options.on_uninspectable == config::OnUninspectable::bypass) {
+                    to_bypass(flow, out, false);
+                } else {
+                    ++counters.closed_uninspectable;
+                    reset_both(flow, seg, false, out);
+                }
+                return;
+            }
+            ++counters.bypass_tunnel;
+            to_bypass(flow, out, false);
             return;
         }
     }
+    if (flow.server.parser.failure() || buffered_total > options.max_buffered_bytes_total)
+        lose_responses(flow, seg, out);
 }
 
 }  // namespace xt::flow

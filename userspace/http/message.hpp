@@ -26,7 +26,7 @@ enum class BodyFraming {
     content_length,  // exactly `content_length` bytes follow
     chunked,         // Transfer-Encoding: chunked
     until_close,     // a response read until the server closes (HTTP/1.0 style)
-    tunnel,          // CONNECT or Upgrade accepted: what follows is not HTTP
+    tunnel,          // responses only: 101, or 2xx to CONNECT: what follows is not HTTP
 };
 
 const char* to_string(BodyFraming framing);
@@ -45,6 +45,9 @@ struct MessageHead {
     bool keep_alive = true;
     BodyFraming framing = BodyFraming::none;
     uint64_t content_length = 0;  // meaningful for BodyFraming::content_length
+    // Requests: the client asked to switch protocols (CONNECT, or Upgrade with Connection: upgrade).
+    // Nothing switches until the backend's response says so.
+    bool upgrade = false;
 
     std::optional<std::string_view> header(std::string_view name) const {
         return find_header(headers, name);

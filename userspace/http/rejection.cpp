@@ -26,6 +26,7 @@ const char* reason_phrase(unsigned status) {
     case 400: return "Bad Request";
     case 403: return "Forbidden";
     case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";
     case 502: return "Bad Gateway";
     case 503: return "Service Unavailable";

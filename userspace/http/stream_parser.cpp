@@ -25,7 +25,7 @@ struct StreamParser::State {
     bool tunnel = false;
     bool close_after_message = false;  // the current message ends the connection (keep_alive false)
     bool closing = false;         // ... and it has ended
-    std::optional<Error> dead;
+    std::optional<StreamFailure> failure;
 
     MessageHead head;             // being built
     bool last_was_value = false;
@@ -38,9 +38,9 @@ struct StreamParser::State {
 
     const char* messages() const { return kind == StreamKind::requests ? "request" : "response"; }
     // A stream that broke stays broken: every later call returns the same error.
-    tl::unexpected<Error> die(ErrorKind why, std::string message) {
-        dead = Error{why, std::move(message)};
-        return tl::unexpected(*dead);
+    tl::unexpected<Error> die(ErrorKind why, std::string message, bool too_large = false) {
+        failure = StreamFailure{Error{why, std::move(message)}, message_start, !in_body, too_large};
+        return tl::unexpected(failure->error);
     }
 };
 
@@ -120,6 +120,10 @@ int on_headers_complete(http_parser* p) {
     bool skip_body = false;
     if (s.kind == StreamKind::requests) {
         h.method = http_method_str(static_cast<http_method>(p->method));
+        // http_parser sets `upgrade` for CONNECT and for Upgrade + Connection: upgrade. Only noted:
+        // a backend that ignores the header (nginx on a plain location does) goes on reading
+        // HTTP, so we must too.
+        h.upgrade = p->upgrade != 0;
     } else {
         h.status = p->status_code;
         std::string request_method;
@@ -130,9 +134,10 @@ int on_headers_complete(http_parser* p) {
         skip_body = request_method == "HEAD";
         if (request_method == "CONNECT" && h.status / 100 == 2) p->upgrade = 1;
     }
-    if (p->upgrade && (s.kind == StreamKind::requests ? true : h.status == 101 || h.status / 100 == 2)) {
+    if (s.kind == StreamKind::responses && p->upgrade && (h.status == 101 || h.status / 100 == 2)) {
         h.framing = BodyFraming::tunnel;
-    } else if (skip_body) {
+    } else if (skip_body || (s.kind == StreamKind::requests && p->method == HTTP_CONNECT)) {
+        // A CONNECT request has no body (http_parser stops after its head whatever it says).
         h.framing = BodyFraming::none;
     } else if (p->flags & F_CHUNKED) {
         h.framing = BodyFraming::chunked;
@@ -204,6 +209,10 @@ StreamParser::StreamParser(StreamParser&&) noexcept = default;
 StreamParser& StreamParser::operator=(StreamParser&&) noexcept = default;
 
 uint64_t StreamParser::offset() const { return state_->consumed; }
+const std::optional<StreamFailure>& StreamParser::failure() const { return state_->failure; }
+uint64_t StreamParser::head_bytes_buffered() const {
+    return state_->in_head && !state_->failure ? state_->head_bytes : 0;  // a dead head never grows
+}
 bool StreamParser::in_message() const { return state_->began; }
 bool StreamParser::tunnel() const { return state_->tunnel; }
 
@@ -213,18 +222,25 @@ void StreamParser::expect_response_to(std::string_view method) {
 
 Result<std::vector<StreamEvent>> StreamParser::feed(std::string_view bytes) {
     State& s = *state_;
-    if (s.dead) return tl::unexpected(*s.dead);
+    if (s.failure) return tl::unexpected(s.failure->error);
     if (s.tunnel && !bytes.empty())
         return fail(ErrorKind::unsupported,
-                    "the connection switched protocols (CONNECT/Upgrade): not HTTP any more");
+                    "the connection switched protocols (101 or CONNECT 2xx): not HTTP any more");
     std::vector<StreamEvent> events;
+    // Events completed before an error are returned; the error waits in `failure` for the caller
+    // (and is what every later call returns).
+    auto broke = [&](tl::unexpected<Error> e) -> Result<std::vector<StreamEvent>> {
+        if (events.empty()) return e;
+        return events;
+    };
     while (!bytes.empty()) {
         if (s.closing) {
             // The server closes after that message and never reads these bytes; deciding on them
             // would only spend tokens. (http_parser 2.9 would parse them as a new request.)
-            return s.die(ErrorKind::invalid_input,
+            s.message_start = s.consumed;
+            return broke(s.die(ErrorKind::invalid_input,
                          fmt::format("HTTP {} stream: {} bytes at stream byte {} after a message that "
-                                     "closes the connection", s.messages(), bytes.size(), s.consumed));
+                                     "closes the connection", s.messages(), bytes.size(), s.consumed)));
         }
         if (!s.in_head && !s.in_body) {
             s.in_head = true;
@@ -236,9 +252,9 @@ Result<std::vector<StreamEvent>> StreamParser::feed(std::string_view bytes) {
         if (s.in_head) {
             const uint64_t allowance = s.limits.max_head_bytes - s.head_bytes;
             if (allowance == 0)
-                return s.die(ErrorKind::unsupported,
+                return broke(s.die(ErrorKind::unsupported,
                              fmt::format("invalid HTTP {} at stream byte {}: head larger than {} bytes",
-                                         s.messages(), s.consumed, s.limits.max_head_bytes));
+                                         s.messages(), s.consumed, s.limits.max_head_bytes), true));
             chunk = static_cast<std::size_t>(std::min<uint64_t>(chunk, allowance));
         }
         s.head_paused = s.end_paused = false;
@@ -271,13 +287,13 @@ Result<std::vector<StreamEvent>> StreamParser::feed(std::string_view bytes) {
                 events.push_back(std::move(e));
             }
         } else if (err != HPE_OK) {
-            return s.die(ErrorKind::invalid_input, parse_error(s, &s.parser, s.consumed + used));
+            return broke(s.die(ErrorKind::invalid_input, parse_error(s, &s.parser, s.consumed + used)));
         }
         if (s.in_head) s.head_bytes += advance;
         s.consumed += advance;
         bytes.remove_prefix(advance);
-        // After a CONNECT/Upgrade message http_parser stops; whatever follows is another protocol
-        // and belongs to the tunnel, not to us.
+        // After a 101 or a 2xx to CONNECT whatever follows is another protocol: the tunnel's,
+        // not ours. (After a request asking for one http_parser also stops; we go on parsing.)
         if (s.tunnel && !s.in_body) break;
     }
     return events;
@@ -285,7 +301,7 @@ Result<std::vector<StreamEvent>> StreamParser::feed(std::string_view bytes) {
 
 Result<std::vector<StreamEvent>> StreamParser::finish() {
     State& s = *state_;
-    if (s.dead) return tl::unexpected(*s.dead);
+    if (s.failure) return tl::unexpected(s.failure->error);
     std::vector<StreamEvent> events;
     if (s.tunnel) return events;
     s.end_paused = false;

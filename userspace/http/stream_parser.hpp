@@ -7,12 +7,20 @@
 // a head larger than Limits::max_head_bytes, more than Limits::max_headers fields, both
 // Content-Length and chunked (request smuggling), whitespace in field names, bad chunk sizes, bytes
 // after a message that closes the connection (HTTP/1.0 without keep-alive, "Connection: close").
-// After an error the stream is dead: every further feed() returns the same error.
+// After an error the stream is dead: every further feed() returns the same error, and failure()
+// says where and why. Events completed before the error in the same feed() are still returned
+// (an earlier pipelined request is a request the backend will serve: it must be judged).
+//
+// Protocol switches are the backend's decision, never the client's: a request with Upgrade or
+// CONNECT is an ordinary request here (MessageHead::upgrade says it asked), and the bytes after
+// it are parsed as HTTP until a response stream confirms the switch (101, or 2xx to CONNECT).
+// Only a response stream ever becomes a tunnel.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -23,9 +31,19 @@ namespace xt::http {
 
 enum class StreamKind { requests, responses };
 
+// Defaults above nginx's (large_client_header_buffers 4 x 8k: ~32 KB of head, no count limit), so
+// that every head the backend accepts is inspected, not given up on.
 struct StreamLimits {
-    std::size_t max_head_bytes = 16 * 1024;  // request line/status line + fields + CRLFs
-    std::size_t max_headers = 100;
+    std::size_t max_head_bytes = 64 * 1024;  // request line/status line + fields + CRLFs
+    std::size_t max_headers = 1000;
+};
+
+// Where and why a stream broke.
+struct StreamFailure {
+    Error error;
+    uint64_t message_start = 0;  // stream offset of the message the error is in
+    bool in_head = true;         // false: inside a body whose head was already reported
+    bool head_too_large = false; // the head outgrew StreamLimits (431 rather than 400)
 };
 
 struct StreamEvent {
@@ -57,7 +75,10 @@ public:
 
     uint64_t offset() const;       // bytes consumed so far
     bool in_message() const;       // some bytes of an unfinished message were seen
-    bool tunnel() const;           // after CONNECT/Upgrade: the rest is not HTTP; feed() refuses it
+    bool tunnel() const;           // a response switched protocols: the rest is not HTTP
+    const std::optional<StreamFailure>& failure() const;  // set once the stream broke
+    // Bytes of the head being read (they live in the parser until the head completes).
+    uint64_t head_bytes_buffered() const;
 
     struct State;  // opaque: http_parser and its callbacks' scratch space
 

@@ -192,7 +192,8 @@ TEST(FlowTable, OutOfOrderSegmentsAreHeldUntilTheGapFills) {
     EXPECT_EQ(h.table->buffered_bytes(), 0u);
 }
 
-TEST(FlowTable, BufferLimitBypassesTheFlowAndReleasesHeldFrames) {
+// A gap the table cannot wait for closes the connection: nothing that fills it is ever seen.
+TEST(FlowTable, BufferLimitResetsBothEnds) {
     FlowTableOptions options;
     options.max_buffered_bytes_per_flow = 200;
     FlowHarness h(options);
@@ -203,12 +204,42 @@ TEST(FlowTable, BufferLimitBypassesTheFlowAndReleasesHeldFrames) {
     auto b = c.client_at(start + 200, std::string(60, 'b'));
     EXPECT_EQ(h.feed(a).action, Action::drop);
     auto v = h.feed(b);  // 2 frames > 200 bytes
+    EXPECT_EQ(v.action, Action::drop);
+    EXPECT_FALSE(v.bypass_flow);
+    ASSERT_EQ(v.back.size(), 1u);
+    ASSERT_EQ(v.onward.size(), 1u);
+    const auto to_client = parse(v.back[0]), to_backend = parse(v.onward[0]);
+    EXPECT_TRUE(to_client.has(tcp_flag::rst));
+    EXPECT_EQ(to_client.seq, c.sseq);
+    EXPECT_TRUE(to_backend.has(tcp_flag::rst));
+    EXPECT_EQ(to_backend.seq, start);
+    EXPECT_EQ(h.table->counters().uninspectable_buffer_limit, 1u);
+    EXPECT_EQ(h.table->counters().closed_uninspectable, 1u);
+    EXPECT_EQ(h.table->buffered_bytes(), 0u);
+    EXPECT_EQ(h.table->info(c.key())->state, FlowInfo::State::rejected);
+    EXPECT_EQ(h.feed(c.client(get("/limited"))).action, Action::drop);  // never reaches the backend
+}
+
+// on_uninspectable = bypass: the operator's explicit fail-open, as before.
+TEST(FlowTable, BufferLimitBypassesWhenConfiguredSo) {
+    FlowTableOptions options;
+    options.max_buffered_bytes_per_flow = 200;
+    options.on_uninspectable = xt::config::OnUninspectable::bypass;
+    FlowHarness h(options);
+    Conn c;
+    handshake(h, c);
+    const uint32_t start = c.cseq;
+    auto a = c.client_at(start + 100, std::string(60, 'a'));
+    auto b = c.client_at(start + 200, std::string(60, 'b'));
+    EXPECT_EQ(h.feed(a).action, Action::drop);
+    auto v = h.feed(b);
     EXPECT_EQ(v.action, Action::bypass);
     ASSERT_TRUE(v.bypass_flow);
     EXPECT_TRUE(*v.bypass_flow == c.key());
     ASSERT_EQ(v.onward.size(), 1u);
     EXPECT_EQ(v.onward[0], a);
-    EXPECT_EQ(h.table->counters().bypass_buffer_limit, 1u);
+    EXPECT_EQ(h.table->counters().uninspectable_buffer_limit, 1u);
+    EXPECT_EQ(h.table->counters().closed_uninspectable, 0u);
     EXPECT_EQ(h.table->buffered_bytes(), 0u);
     EXPECT_EQ(h.feed(c.client(get("/limited"))).action, Action::bypass);
     EXPECT_EQ(h.feed(c.client(get("/limited"))).action, Action::bypass);  // no longer judged
@@ -266,16 +297,187 @@ TEST(FlowTable, IdleFlowsExpireOnTheInjectedClock) {
     EXPECT_EQ(h.table->size(), 0u);
 }
 
-TEST(FlowTable, NotHttpIsBypassed) {
+// Bytes that are not HTTP at a message boundary: nginx would answer 400 and close; so do we.
+TEST(FlowTable, NotHttpIsAnswered400) {
     Connected connected;
     auto& [h, c] = connected;
+    const uint32_t start = c.cseq;
+    auto tls = h.feed(c.client(std::string("\x16\x03\x01\x02\x00", 5)));
+    EXPECT_EQ(tls.action, Action::drop);
+    EXPECT_FALSE(tls.bypass_flow);
+    auto answer = reassemble(tls.back);
+    EXPECT_EQ(answer.bytes.rfind("HTTP/1.1 400 Bad Request\r\n", 0), 0u) << answer.bytes;
+    EXPECT_NE(answer.bytes.find("Connection: close\r\n"), std::string::npos);
+    EXPECT_EQ(answer.bytes.find("Retry-After"), std::string::npos);
+    EXPECT_EQ(answer.first.ack, start + 5);
+    ASSERT_EQ(tls.onward.size(), 1u);
+    EXPECT_TRUE(parse(tls.onward[0]).has(tcp_flag::rst));
+    EXPECT_EQ(parse(tls.onward[0]).seq, start);
+    EXPECT_EQ(h.feed(c.client(get("/limited"))).action, Action::drop);
+    EXPECT_EQ(h.table->counters().uninspectable_parse_error, 1u);
+    EXPECT_EQ(h.table->counters().closed_uninspectable, 1u);
+    EXPECT_EQ(h.table->counters().rejected, 0u);  // a close, not a limit
+}
+
+TEST(FlowTable, NotHttpIsBypassedWhenConfiguredSo) {
+    FlowTableOptions options;
+    options.on_uninspectable = xt::config::OnUninspectable::bypass;
+    FlowHarness h(options);
+    Conn c;
+    handshake(h, c);
     auto tls = h.feed(c.client(std::string("\x16\x03\x01\x02\x00", 5)));
     EXPECT_EQ(tls.action, Action::bypass);
     EXPECT_TRUE(tls.bypass_flow);
     auto next = h.feed(c.client(get("/limited")));
     EXPECT_EQ(next.action, Action::bypass);
     EXPECT_FALSE(next.bypass_flow);  // reported once
-    EXPECT_EQ(h.table->counters().bypass_parse_error, 1u);
+    EXPECT_EQ(h.table->counters().uninspectable_parse_error, 1u);
+}
+
+// The attack of issue 7: an Upgrade header the backend ignores must not end inspection.
+TEST(FlowTable, UpgradeHeaderAloneIsNoBypass) {
+    Connected connected;
+    auto& [h, c] = connected;
+    const std::string upgrade =
+        "GET /limited HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n";
+    EXPECT_EQ(h.feed(c.client(upgrade)).action, Action::forward);  // takes the one token
+    EXPECT_EQ(h.feed(c.server(ok_response())).action, Action::forward);  // the backend ignored it
+    auto v = h.feed(c.client(get("/limited")));
+    EXPECT_EQ(v.action, Action::drop);
+    EXPECT_EQ(reassemble(v.back).bytes.rfind("HTTP/1.1 503", 0), 0u);
+    EXPECT_EQ(h.table->counters().bypassed_flows, 0u);
+}
+
+// Pipelined behind an Upgrade request, before any answer: judged as HTTP.
+TEST(FlowTable, BytesBehindAnUpgradeRequestAreJudged) {
+    Connected connected;
+    auto& [h, c] = connected;
+    const std::string upgrade = "GET /free HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n";
+    auto v = h.feed(c.client(upgrade + get("/limited") + get("/limited")));
+    EXPECT_EQ(v.action, Action::drop);  // the second /limited is rejected: a trimmed copy goes on
+    ASSERT_EQ(v.onward.size(), 1u);
+    EXPECT_EQ(parse(v.onward[0]).payload_len, upgrade.size() + get("/limited").size());
+    EXPECT_EQ(h.table->counters().requests, 3u);
+    EXPECT_EQ(h.table->counters().deferred_rejections, 1u);
+}
+
+// A real switch: bypassed once the backend's 101 is seen, not before.
+TEST(FlowTable, WebSocketIsBypassedAfterThe101) {
+    Connected connected;
+    auto& [h, c] = connected;
+    EXPECT_EQ(h.feed(c.client("GET /free HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n")).action,
+              Action::forward);
+    auto v = h.feed(c.server("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n"));
+    EXPECT_EQ(v.action, Action::bypass);
+    ASSERT_TRUE(v.bypass_flow);
+    EXPECT_EQ(h.feed(c.client(std::string("\x81\x85\x01\x02\x03\x04hello", 11))).action, Action::bypass);
+    EXPECT_EQ(h.table->counters().bypass_tunnel, 1u);
+    EXPECT_EQ(h.table->counters().closed_uninspectable, 0u);
+}
+
+// h2c: the backend goes on reading requests, as HTTP/2 frames we do not decode.
+TEST(FlowTable, H2cUpgradeAcceptedByTheBackendIsClosed) {
+    Connected connected;
+    auto& [h, c] = connected;
+    h.feed(c.client("GET /free HTTP/1.1\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+                    "HTTP2-Settings: AAMAAABkAAQAoAAAAAIAAAAA\r\n\r\n"));
+    const uint32_t sseq = c.sseq;
+    auto v = h.feed(c.server("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n"));
+    EXPECT_EQ(v.action, Action::drop);  // the 101 never reaches the client
+    EXPECT_FALSE(v.bypass_flow);
+    ASSERT_EQ(v.onward.size(), 1u);
+    ASSERT_EQ(v.back.size(), 1u);
+    EXPECT_TRUE(parse(v.onward[0]).has(tcp_flag::rst));  // to the client
+    EXPECT_EQ(parse(v.onward[0]).seq, sseq);
+    EXPECT_TRUE(parse(v.back[0]).has(tcp_flag::rst));    // to the backend
+    EXPECT_EQ(parse(v.back[0]).seq, c.cseq);
+    EXPECT_EQ(h.table->counters().uninspectable_h2c, 1u);
+    EXPECT_EQ(h.table->counters().bypass_tunnel, 0u);
+}
+
+TEST(FlowTable, H2cPriorKnowledgeIsRefused) {
+    Connected connected;
+    auto& [h, c] = connected;
+    auto v = h.feed(c.client("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"));
+    EXPECT_EQ(v.action, Action::drop);
+    EXPECT_EQ(reassemble(v.back).bytes.rfind("HTTP/1.1 400 Bad Request\r\n", 0), 0u);
+    EXPECT_EQ(h.table->counters().closed_uninspectable, 1u);
+    EXPECT_EQ(h.table->counters().requests, 0u);
+}
+
+TEST(FlowTable, HeadOverTheLimitIsAnswered431) {
+    FlowTableOptions options;
+    options.stream_limits.max_head_bytes = 2048;
+    FlowHarness h(options);
+    Conn c;
+    handshake(h, c);
+    EXPECT_EQ(h.feed(c.client("GET /free HTTP/1.1\r\nCookie: " + std::string(1500, 'c'))).action, Action::forward);
+    EXPECT_GT(h.table->buffered_bytes(), 1500u);  // a head being read counts toward the total
+    auto v = h.feed(c.client(std::string(1000, 'c') + "\r\n\r\n"));
+    EXPECT_EQ(v.action, Action::drop);
+    EXPECT_EQ(reassemble(v.back).bytes.rfind("HTTP/1.1 431 Request Header Fields Too Large\r\n", 0), 0u);
+    EXPECT_EQ(h.table->counters().uninspectable_head_too_large, 1u);
+    EXPECT_EQ(h.table->buffered_bytes(), 0u);
+}
+
+// A broken request behind an allowed one: the allowed one goes on, the answer waits for its
+// response (the backend's bytes come first), exactly like a rejection.
+TEST(FlowTable, ParseErrorBehindAPipelinedRequestWaitsForItsResponse) {
+    Connected connected;
+    auto& [h, c] = connected;
+    const std::string good = get("/free");
+    auto v = h.feed(c.client(good + "GET /free HTTP/1.1\r\nBad Header: x\r\n\r\n"));
+    EXPECT_EQ(v.action, Action::drop);
+    ASSERT_EQ(v.onward.size(), 1u);
+    EXPECT_EQ(parse(v.onward[0]).payload_len, good.size());
+    EXPECT_TRUE(v.back.empty());
+    EXPECT_EQ(h.table->info(c.key())->state, FlowInfo::State::reject_pending);
+    auto r = h.feed(c.server(ok_response()));
+    EXPECT_EQ(r.action, Action::forward);
+    EXPECT_EQ(reassemble(r.onward).bytes.rfind("HTTP/1.1 400", 0), 0u);
+}
+
+// Inside the body of a request already forwarded there is nothing to answer: reset.
+TEST(FlowTable, BadChunkResetsBothEnds) {
+    Connected connected;
+    auto& [h, c] = connected;
+    EXPECT_EQ(h.feed(c.client("POST /free HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n")).action,
+              Action::forward);
+    auto v = h.feed(c.client("zz\r\n"));
+    EXPECT_EQ(v.action, Action::drop);
+    ASSERT_EQ(v.back.size(), 1u);
+    EXPECT_TRUE(parse(v.back[0]).has(tcp_flag::rst));
+    EXPECT_EQ(h.table->counters().uninspectable_parse_error, 1u);
+}
+
+// Picked up mid-stream (no SYN seen) inside a body: not a message start, no place for an answer.
+TEST(FlowTable, MidStreamGarbageResetsBothEnds) {
+    FlowHarness h;
+    Conn c;
+    auto v = h.feed(c.client("tail of some body\r\n"));
+    EXPECT_EQ(v.action, Action::drop);
+    ASSERT_EQ(v.back.size(), 1u);
+    EXPECT_TRUE(parse(v.back[0]).has(tcp_flag::rst));
+    EXPECT_EQ(h.table->counters().closed_uninspectable, 1u);
+}
+
+// Responses we cannot follow do not hide requests: they are still judged; a rejection on such a
+// connection resets (the answer's place in the server's stream is unknown).
+TEST(FlowTable, LostResponsesKeepRequestsJudged) {
+    Connected connected;
+    auto& [h, c] = connected;
+    EXPECT_EQ(h.feed(c.client(get("/limited"))).action, Action::forward);
+    EXPECT_EQ(h.feed(c.server("NOT HTTP AT ALL\r\n\r\n")).action, Action::forward);
+    EXPECT_EQ(h.table->counters().responses_unfollowed, 1u);
+    EXPECT_EQ(h.feed(c.server("more")).action, Action::forward);
+    auto v = h.feed(c.client(get("/limited")));
+    EXPECT_EQ(v.action, Action::drop);
+    ASSERT_EQ(v.back.size(), 1u);
+    EXPECT_TRUE(parse(v.back[0]).has(tcp_flag::rst));
+    EXPECT_EQ(h.table->counters().requests, 2u);
+    EXPECT_EQ(h.table->counters().uninspectable_parse_error, 0u);
+    EXPECT_EQ(h.table->counters().rejected, 1u);
+    EXPECT_EQ(h.table->counters().bypassed_flows, 0u);
 }
 
 TEST(FlowTable, InterimResponsesAreNotCounted) {
@@ -372,8 +574,9 @@ TEST(FlowTable, NewConnectionReusingTheTupleOfARejectedOneStartsAfresh) {
 
 TEST(FlowTable, OptionsComeFromTheOwnNamespace) {
     auto config = xt::config::parse_config(R"({"version": 3, "extra_config": {"xdp-throttle": {
-        "http_ports": [80, 8080],
-        "flows": {"max_flows": 1000, "max_buffered_bytes_per_flow": 8192, "idle_timeout": "30s"}}},
+        "http_ports": [80, 8080], "on_uninspectable": "bypass",
+        "flows": {"max_flows": 1000, "max_buffered_bytes_per_flow": 8192, "idle_timeout": "30s",
+                  "max_head_bytes": 100000}}},
         "endpoints": []})");
     ASSERT_TRUE(config) << config.error().message;
     auto o = FlowTableOptions::from(config->gateway);
@@ -381,6 +584,8 @@ TEST(FlowTable, OptionsComeFromTheOwnNamespace) {
     EXPECT_EQ(o.max_flows, 1000u);
     EXPECT_EQ(o.max_buffered_bytes_per_flow, 8192u);
     EXPECT_EQ(o.idle_timeout_ns, 30'000'000'000u);
+    EXPECT_EQ(o.stream_limits.max_head_bytes, 100000u);
+    EXPECT_EQ(o.on_uninspectable, xt::config::OnUninspectable::bypass);
 }
 
 TEST(FlowTable, BackendResetWithRequestsOutstandingIsReported) {

@@ -89,6 +89,8 @@ TEST(ConfigLoad, GatewayFixtureLoadsEveryBlock) {
     EXPECT_EQ(g.flows.max_flows, 1000u);
     EXPECT_EQ(g.flows.idle_timeout_ns, 30 * kSecond);
     EXPECT_EQ(g.flows.max_clients_per_limit, 500u);
+    EXPECT_EQ(g.flows.max_head_bytes, 65536u);  // the default, above nginx's
+    EXPECT_EQ(g.on_uninspectable, OnUninspectable::close);
 
     for (const char* ns : {"telemetry/logging", "security/cors", "proxy", "auth/validator",
                            "modifier/lua-backend"})
@@ -247,6 +249,10 @@ INSTANTIATE_TEST_SUITE_P(
                 "l3.syn.rate: required"},
         BadCase{"own flows tiny buffer", ROOT(R"({"xdp-throttle":{"flows":{"max_buffered_bytes_per_flow":100}}})"),
                 "flows.max_buffered_bytes_per_flow: expected at least 1024"},
+        BadCase{"own uninspectable", ROOT(R"({"xdp-throttle":{"on_uninspectable":"ignore"}})"),
+                R"($.extra_config["xdp-throttle"].on_uninspectable: expected "close" or "bypass", got "ignore")"},
+        BadCase{"own head limit below nginx", ROOT(R"({"xdp-throttle":{"flows":{"max_head_bytes":16384}}})"),
+                "flows.max_head_bytes: expected at least 32768"},
         BadCase{"own scope", ROOT(R"({"xdp-throttle":{"service_limit_scope":"some"}})"),
                 R"(service_limit_scope: expected "all" or "matched")"},
         BadCase{"version", R"({"version":2})", "$.version: expected 3"},
