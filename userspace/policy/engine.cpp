@@ -208,7 +208,12 @@ Decision PolicyEngine::decide(const RequestInfo& request) {
     Impl& impl = *impl_;
     const uint64_t now = impl.clock();
     std::optional<http::EndpointMatch> match;
-    if (auto path = http::normalize_request_path(request.target)) match = impl.matcher.match(request.method, *path);
+    if (auto path = http::normalize_request_path(request.target)) {
+        match = impl.matcher.match(request.method, *path);
+        // A backend answers HEAD as the GET of the same path without the body (RFC 9110 9.3.2;
+        // nginx does), so HEAD spends the GET endpoint's tokens unless it has an endpoint of its own.
+        if (!match && request.method == "HEAD") match = impl.matcher.match("GET", *path);
+    }
     const std::optional<std::size_t> endpoint =
         match ? std::optional<std::size_t>(match->endpoint) : std::nullopt;
 

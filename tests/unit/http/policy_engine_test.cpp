@@ -75,6 +75,19 @@ TEST(PolicyEngine, EndpointLimitGives503WithRetryAfter) {
     EXPECT_EQ(h.engine->counters().unmatched, 100u);
 }
 
+// The backend serves HEAD as GET: HEAD spends the GET endpoint's tokens, spelled any way the
+// backend would resolve to the same path.
+TEST(PolicyEngine, HeadSpendsTheGetEndpointsTokens) {
+    Harness h(endpoints(R"([{"endpoint":"/limited","extra_config":{"qos/ratelimit/router":
+        {"max_rate":1,"capacity":3,"every":"1h"}}}])"));
+    EXPECT_TRUE(allowed(h.send("HEAD", "/limited")));
+    EXPECT_TRUE(allowed(h.send("GET", "//limited")));
+    EXPECT_TRUE(allowed(h.send("HEAD", "/x/../%6cimited")));
+    EXPECT_FALSE(allowed(h.send("GET", "http://api/./limited?x")));
+    EXPECT_FALSE(allowed(h.send("HEAD", "/limited")));
+    EXPECT_TRUE(allowed(h.send("POST", "/limited")));  // a method of its own: not this endpoint
+}
+
 TEST(PolicyEngine, ClientLimitByIpIs429PerAddress) {
     Harness h(endpoints(R"([{"endpoint":"/api/{id}","extra_config":{"qos/ratelimit/router":
         {"client_max_rate":1,"client_capacity":2,"every":"10s","strategy":"ip"}}}])"));
