@@ -33,6 +33,7 @@ struct StreamParser::State {
     std::string bad_field_name;
     std::deque<std::string> pending_request_methods;  // response streams
     bool head_paused = false, end_paused = false;
+    bool after_lf = false;        // the last head byte fed was LF (obs-fold detection)
 
     std::vector<StreamEvent>* out = nullptr;
 
@@ -186,6 +187,22 @@ std::string parse_error(const State& s, const http_parser* p, uint64_t at) {
                        http_errno_description(err), http_errno_name(err));
 }
 
+// Request heads http_parser accepts and nginx refuses with 400:
+// - obs-fold (a header line starting with SP/HT): http_parser joins it to the previous value, nginx
+//   refuses the line; "X: a\r\n Transfer-Encoding: chunked" must not mean two things;
+// - HTTP/0.9 ("GET /path" without a version): nginx answers it at once, without waiting for the
+//   rest of a head that http_parser still expects, so the request would go unjudged.
+std::optional<std::string> nginx_refuses(State& s, std::string_view head_bytes) {
+    for (char c : head_bytes) {
+        if (s.after_lf && (c == ' ' || c == '\t'))
+            return std::string("a header line starting with whitespace (obs-fold)");
+        s.after_lf = c == '\n';
+    }
+    if (s.parser.http_major == 0 && s.parser.http_minor == 9)
+        return std::string("a request line without an HTTP version (HTTP/0.9)");
+    return std::nullopt;
+}
+
 }  // namespace
 
 StreamParser::StreamParser(StreamKind kind, StreamLimits limits) : state_(std::make_unique<State>()) {
@@ -258,9 +275,20 @@ Result<std::vector<StreamEvent>> StreamParser::feed(std::string_view bytes) {
             chunk = static_cast<std::size_t>(std::min<uint64_t>(chunk, allowance));
         }
         s.head_paused = s.end_paused = false;
+        if (s.in_head && s.head_bytes == 0) s.after_lf = false;
+        const bool was_in_head = s.in_head;
         const std::size_t used = http_parser_execute(&s.parser, &s.settings, bytes.data(), chunk);
         const auto err = static_cast<http_errno>(s.parser.http_errno);
         std::size_t advance = used;
+        if (was_in_head && s.kind == StreamKind::requests && (err == HPE_OK || err == HPE_PAUSED)) {
+            // Where http_parser is more lenient than nginx about request heads, a disagreement on
+            // where a request starts or what it says is a way around the limits: refuse as nginx does.
+            const std::size_t head_part = std::min(chunk, used + (s.head_paused ? 1 : 0));
+            if (auto refused = nginx_refuses(s, bytes.substr(0, head_part)))
+                return broke(s.die(ErrorKind::invalid_input,
+                                   fmt::format("invalid HTTP request at stream byte {}: {}",
+                                               s.consumed, *refused)));
+        }
         if (err == HPE_PAUSED) {
             http_parser_pause(&s.parser, 0);
             if (s.head_paused) {

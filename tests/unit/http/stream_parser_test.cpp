@@ -269,6 +269,9 @@ INSTANTIATE_TEST_SUITE_P(
                 }(), "more than 10 header fields"},
         Hostile{"nul in header", std::string("GET / HTTP/1.1\r\nHost: a\0b\r\n\r\n", 29), "invalid"},
         Hostile{"space in header name", "GET / HTTP/1.1\r\nBad Header: x\r\n\r\n", "invalid character in header field name"},
+        Hostile{"obs-fold", "GET / HTTP/1.1\r\nX-A: a\r\n Transfer-Encoding: chunked\r\n\r\n", "obs-fold"},
+        Hostile{"obs-fold with a tab", "GET / HTTP/1.1\r\nX-A: a\n\tb\n\n", "obs-fold"},
+        Hostile{"HTTP/0.9", "GET /limited\r\n", "HTTP/0.9"},
         Hostile{"space before colon", "POST / HTTP/1.1\r\nTransfer-Encoding : chunked\r\n\r\n", "invalid character in header field name"}));
 
 TEST(StreamParser, HeadLimitCountsAcrossSegments) {
