@@ -57,6 +57,7 @@ void run_stream(http::StreamKind kind, std::string_view data, uint8_t cut_seed) 
         fed += n;
         if (!events) return;  // a clear error is a fine outcome
         check_events(*events, fed);
+        if (parser.failure()) return;  // events before the error came first; the stream is dead
         if (parser.offset() != fed && !parser.tunnel()) std::abort();
         data.remove_prefix(n);
         step = 1 + (step * 7 + cut_seed) % 64;
