@@ -81,11 +81,19 @@ struct Backend {
     std::optional<CircuitBreaker> circuit_breaker;
 };
 
+// How the `ip` strategy groups client addresses into one bucket: an attacker owns a whole IPv6 /64
+// (2^64 addresses), so IPv6 clients are keyed by their /64 unless configured otherwise.
+struct ClientPrefixes {
+    uint8_t v4 = 32;
+    uint8_t v6 = 64;
+};
+
 struct Endpoint {
     std::string json_path;  // "$.endpoints[2]"
     std::string pattern;    // "/users/{id}"
     std::string method;     // upper case, "GET" when absent
     std::optional<RateLimit> router_limit;  // qos/ratelimit/router
+    std::optional<ClientPrefixes> client_prefixes;  // its own "xdp-throttle" block; else the root's
     std::optional<BotDetector> bot_detector;
     std::vector<Backend> backends;
 };
@@ -109,7 +117,12 @@ struct FlowLimits {
     uint64_t max_head_bytes = 64 * 1024;  // above nginx's default (~32 KB): see http::StreamLimits
     uint64_t max_buffered_bytes_per_flow = 65536;
     uint64_t idle_timeout_ns = 60'000'000'000;
-    uint64_t max_clients_per_limit = 65536;  // size of each client-bucket LRU
+    uint64_t max_clients_per_limit = 65536;  // client buckets kept per client limit
+    // When every bucket is live (none would be full by now): new clients share one overflow bucket
+    // per limit holding `overflow_clients` clients' worth (rate and capacity times that), or are
+    // refused with the limit's 429.
+    enum class OnClientsFull { overflow, reject } on_clients_full = OnClientsFull::overflow;
+    uint64_t overflow_clients = 64;
 };
 
 // What the controller does with a connection it cannot follow (a parse error, an oversized head, a
@@ -127,6 +140,7 @@ struct GatewaySettings {
     L3Limits l3;
     FlowLimits flows;
     OnUninspectable on_uninspectable = OnUninspectable::close;
+    ClientPrefixes client_prefixes;  // for the service limit, and endpoints without their own
 };
 
 // A namespace found in some extra_config that this project does not enforce, listed once.

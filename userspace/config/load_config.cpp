@@ -193,7 +193,11 @@ struct Loader {
                                         ep.router_limit = parse_router_limit(block, ns_at, problems,
                                                                              placeholders);
                                     }},
-                                   {kBotDetectorNs, into(ep.bot_detector, parse_bot_detector)}});
+                                   {kBotDetectorNs, into(ep.bot_detector, parse_bot_detector)},
+                                   {kOwnNamespace, [&](const json& block, const JsonPath& ns_at) {
+                                        ep.client_prefixes = parse_endpoint_own_namespace(
+                                            block, ns_at, problems, config.gateway.client_prefixes);
+                                    }}});
         if (const json* backends = fields.typed("backend", false, "an array of backends", is_array)) {
             for (std::size_t i = 0; i < backends->size(); ++i) {
                 Backend b;

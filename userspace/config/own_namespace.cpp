@@ -14,6 +14,17 @@ namespace {
 
 constexpr uint64_t kSecondNs = 1'000'000'000;
 
+// A prefix length field (input/validation.hpp's rule, one for every prefix setting).
+void prefix_field(Fields& fields, const JsonPath& at, Problems& problems, std::string_view key,
+                  AddressFamily family, uint8_t& target) {
+    if (auto v = fields.whole(key)) {
+        if (auto length = check_prefix_length(family, *v))
+            target = *length;
+        else
+            problems.error(at / key, fmt::format("{}, got {}", length.error().message, *v));
+    }
+}
+
 // {"rate": 1000, "every": "1s", "burst": 2000} -> xt_rate (the kernel's GCRA form).
 std::optional<xt_rate> parse_l3_rate(const json& block, const JsonPath& at, Problems& problems) {
     Fields fields(block, at, problems);
@@ -45,23 +56,16 @@ void parse_l3(const json& block, const JsonPath& at, Problems& problems, L3Limit
         if (auto r = parse_l3_rate(*v, at / "syn_global", problems)) out.syn_global = *r;
     if (auto v = fields.boolean("spike_per_prefix")) out.spike_per_prefix = *v;
     // The CLI's --prefix-v4/--prefix-v6 rule (input/validation.hpp): 0 is not "the default" here either.
-    auto prefix = [&](std::string_view key, AddressFamily family, uint8_t& target) {
-        if (auto v = fields.whole(key)) {
-            if (auto length = check_spike_prefix(family, *v))
-                target = *length;
-            else
-                problems.error(at / key, fmt::format("{}, got {}", length.error().message, *v));
-        }
-    };
-    prefix("spike_prefix_v4", AddressFamily::v4, out.spike_prefix_v4);
-    prefix("spike_prefix_v6", AddressFamily::v6, out.spike_prefix_v6);
+    prefix_field(fields, at, problems, "spike_prefix_v4", AddressFamily::v4, out.spike_prefix_v4);
+    prefix_field(fields, at, problems, "spike_prefix_v6", AddressFamily::v6, out.spike_prefix_v6);
 }
 
 void parse_flows(const json& block, const JsonPath& at, Problems& problems, FlowLimits& out) {
     Fields fields(block, at, problems);
     if (!fields.valid()) return;
     fields.reject_unknown({"max_flows", "max_buffered_bytes_per_flow", "idle_timeout",
-                           "max_clients_per_limit", "max_head_bytes"});
+                           "max_clients_per_limit", "max_head_bytes", "on_clients_full",
+                           "overflow_clients"});
     auto positive = [&](std::string_view key, uint64_t max, uint64_t& target) {
         if (auto v = fields.whole(key, false, max)) {
             if (*v == 0)
@@ -92,16 +96,42 @@ void parse_flows(const json& block, const JsonPath& at, Problems& problems, Flow
             out.max_head_bytes = *v;
     }
     positive("max_clients_per_limit", 16'777'216, out.max_clients_per_limit);
+    if (auto choice = fields.string("on_clients_full")) {
+        if (*choice == "overflow")
+            out.on_clients_full = FlowLimits::OnClientsFull::overflow;
+        else if (*choice == "reject")
+            out.on_clients_full = FlowLimits::OnClientsFull::reject;
+        else
+            problems.error(at / "on_clients_full",
+                           fmt::format("expected \"overflow\" or \"reject\", got {}", quote(*choice)));
+    }
+    positive("overflow_clients", 1'000'000, out.overflow_clients);
+}
+
+// "ipv4_prefix"/"ipv6_prefix": the grouping of client addresses (validation.hpp's prefix rule).
+void parse_client_prefixes(Fields& fields, const JsonPath& at, Problems& problems, ClientPrefixes& out) {
+    prefix_field(fields, at, problems, "ipv4_prefix", AddressFamily::v4, out.v4);
+    prefix_field(fields, at, problems, "ipv6_prefix", AddressFamily::v6, out.v6);
 }
 
 }  // namespace
+
+ClientPrefixes parse_endpoint_own_namespace(const json& block, const JsonPath& at, Problems& problems,
+                                            ClientPrefixes defaults) {
+    Fields fields(block, at, problems);
+    if (!fields.valid()) return defaults;
+    fields.reject_unknown({"ipv4_prefix", "ipv6_prefix"});
+    parse_client_prefixes(fields, at, problems, defaults);
+    return defaults;
+}
 
 GatewaySettings parse_own_namespace(const json& block, const JsonPath& at, Problems& problems) {
     GatewaySettings out;
     Fields fields(block, at, problems);
     if (!fields.valid()) return out;
     fields.reject_unknown({"iface", "peer", "http_ports", "trusted_proxies", "service_limit_scope",
-                           "l3", "flows", "on_uninspectable"});
+                           "l3", "flows", "on_uninspectable", "ipv4_prefix", "ipv6_prefix"});
+    parse_client_prefixes(fields, at, problems, out.client_prefixes);
     for (const char* key : {"iface", "peer"}) {
         auto name = fields.string(key);
         if (!name) continue;

@@ -84,6 +84,9 @@ struct Controller::State {
     uint64_t bypass_entries_expired = 0;
     uint64_t bypass_write_errors = 0;
     flow::FlowCounters reported{};  // the counters at the previous report, for the rates
+    uint64_t overflow_episodes_logged = 0;
+
+    void note_client_overflow();
 
     afxdp::Disposition serve_frame(afxdp::Port ingress, std::span<uint8_t> frame, afxdp::Injector& inject);
     Status beat(uint64_t now_ns);
@@ -122,6 +125,23 @@ void Controller::State::flush_bypasses(uint64_t now_ns) {
             ++bypass_write_errors;  // the flow keeps coming to us: still served, just not cheaper
     }
     new_bypasses.clear();
+}
+
+// Once per episode (a stretch of time in which new clients met a full client table), not per
+// request: an attacker filling the table must not also fill the log.
+void Controller::State::note_client_overflow() {
+    const uint64_t episodes = policy->counters().client_overflow_episodes;
+    if (episodes <= overflow_episodes_logged) return;
+    overflow_episodes_logged = episodes;
+    const auto& flows = config.gateway.flows;
+    const bool reject = flows.on_clients_full == config::FlowLimits::OnClientsFull::reject;
+    log_line(fmt::format("client table full: a client limit holds {} buckets that are all still in use "
+                         "(flows.max_clients_per_limit); new clients {} until one refills (episode {})",
+                         flows.max_clients_per_limit,
+                         reject ? "get the limit's 429 (flows.on_clients_full \"reject\")"
+                                : fmt::format("share the limit's overflow bucket ({} clients' worth, "
+                                              "flows.overflow_clients)", flows.overflow_clients),
+                         episodes));
 }
 
 void Controller::State::report(uint64_t elapsed_ns) {
@@ -237,6 +257,7 @@ Status Controller::run(const std::atomic<bool>& stop) {
         if (!s.new_bypasses.empty()) s.flush_bypasses(now);
         if (now - last_sweep >= kSweepIntervalNs) {
             s.table->expire_idle();
+            s.note_client_overflow();
             last_sweep = now;
         }
         if (now - last_bypass_sweep >= kBypassSweepIntervalNs) {

@@ -27,7 +27,7 @@ Result<xt_rate> rate_from(std::string_view stage, const std::optional<std::strin
 
 Result<uint8_t> prefix_len(std::string_view option, const std::string& value, AddressFamily family) {
     const uint64_t length = XT_TRY(parse_count(option, value));
-    return check_spike_prefix(family, length).map_error(reword("{} {}: {}", option, value));
+    return check_prefix_length(family, length).map_error(reword("{} {}: {}", option, value));
 }
 
 // Every value must parse; the first bad one is the error.
@@ -42,7 +42,7 @@ Result<std::vector<T>> parse_all(const std::vector<std::string>& values, std::st
 
 }  // namespace
 
-Result<uint8_t> check_spike_prefix(AddressFamily family, uint64_t length) {
+Result<uint8_t> check_prefix_length(AddressFamily family, uint64_t length) {
     const uint64_t max = family == AddressFamily::v4 ? 32 : 128;
     if (length < 1 || length > max)
         return failf(ErrorKind::invalid_input, "must be between 1 and {}", max);

@@ -72,13 +72,14 @@ struct SpikeSettings {
 };
 Result<SpikeSettings> validate_spike(const SpikeRequest& request);
 
-// The prefix length per-prefix spike buckets group sources by, wherever it is set (`--prefix-v4`,
-// `--prefix-v6`, the config's l3.spike_prefix_v4/v6): 1-32 for IPv4, 1-128 for IPv6. 0 is refused:
+// A prefix length sources are grouped by, wherever it is set (per-prefix spike buckets:
+// `--prefix-v4`, `--prefix-v6`, the config's l3.spike_prefix_v4/v6; client buckets of the `ip`
+// strategy: ipv4_prefix/ipv6_prefix): 1-32 for IPv4, 1-128 for IPv6. 0 is refused:
 // in xt_config it stands for the default (/24, /64), which is asked for by leaving the setting out,
 // never by a "/0" that reads like one bucket for every source. The message names the value only;
 // callers prefix the option or the JSON path.
 enum class AddressFamily { v4, v6 };
-Result<uint8_t> check_spike_prefix(AddressFamily family, uint64_t length);
+Result<uint8_t> check_prefix_length(AddressFamily family, uint64_t length);
 void apply_spike(xt_config& config, const SpikeSettings& settings);
 
 // limit syn --rate N --burst N [--every DURATION] [--global-rate N --global-burst N]

@@ -9,7 +9,16 @@ namespace xt::policy {
 
 namespace {
 
-std::string address_key(const xt_addr& addr) {
+// The address with the bits beyond its family's prefix cleared (IPv4 is mapped: its prefix
+// counts from bit 96).
+std::string address_key(xt_addr addr, const config::ClientPrefixes& prefixes) {
+    const unsigned keep = is_v4_mapped(addr) ? 96u + prefixes.v4 : prefixes.v6;
+    auto* bytes = reinterpret_cast<unsigned char*>(&addr);
+    for (unsigned i = 0; i < 16; ++i) {
+        const unsigned first_bit = i * 8;
+        if (first_bit >= keep) bytes[i] = 0;
+        else if (keep - first_bit < 8) bytes[i] &= static_cast<unsigned char>(0xff << (8 - (keep - first_bit)));
+    }
     return std::string(reinterpret_cast<const char*>(&addr), sizeof addr);
 }
 
@@ -66,14 +75,15 @@ bool cidr_contains(const Cidr& cidr, const xt_addr& addr) {
 
 std::optional<std::string> client_identity(const config::ClientRateLimit& limit,
                                            const RequestInfo& request, const http::EndpointMatch* match,
-                                           const std::vector<Cidr>& trusted_proxies) {
+                                           const std::vector<Cidr>& trusted_proxies,
+                                           const config::ClientPrefixes& prefixes) {
     switch (limit.strategy) {
     case config::ClientStrategy::ip: {
         if (!limit.key.empty() && request.headers && trusted(trusted_proxies, request.client)) {
             if (auto forwarded = http::find_header(*request.headers, limit.key))
-                return address_key(forwarded_client(*forwarded, request.client, trusted_proxies));
+                return address_key(forwarded_client(*forwarded, request.client, trusted_proxies), prefixes);
         }
-        return address_key(request.client);
+        return address_key(request.client, prefixes);
     }
     case config::ClientStrategy::header: {
         if (!request.headers) return std::nullopt;

@@ -15,8 +15,10 @@ bool cidr_contains(const Cidr& cidr, const xt_addr& addr);
 
 // The bucket key of the request's client, or nothing when the strategy's key is missing
 // (KrakenD answers 429 then). Keys of different strategies never meet: each limit has its own map.
+// The `ip` strategy keys an address by its prefix (`prefixes`: /32 and /64 by default).
 std::optional<std::string> client_identity(const config::ClientRateLimit& limit,
                                            const RequestInfo& request, const http::EndpointMatch* match,
-                                           const std::vector<Cidr>& trusted_proxies);
+                                           const std::vector<Cidr>& trusted_proxies,
+                                           const config::ClientPrefixes& prefixes);
 
 }  // namespace xt::policy

@@ -81,6 +81,7 @@ struct ClientLimit {
     config::ClientRateLimit config;
     BucketParams params;
     ClientBuckets buckets;
+    config::ClientPrefixes prefixes;  // `ip` strategy: addresses grouped by these prefixes
 };
 
 struct LimitSet {
@@ -98,11 +99,14 @@ struct EndpointState {
     std::vector<BackendTarget> proxied_backends;  // only backends with qos/ratelimit/proxy
 };
 
-LimitSet make_limits(const config::RateLimit& rl, std::size_t max_clients) {
+LimitSet make_limits(const config::RateLimit& rl, const ClientTableOptions& table,
+                     const config::ClientPrefixes& prefixes) {
     LimitSet set;
     if (rl.shared) set.shared = SharedLimit{bucket_params(*rl.shared), {}};
-    if (rl.client)
-        set.client.emplace(ClientLimit{*rl.client, bucket_params(rl.client->rate), ClientBuckets(max_clients)});
+    if (rl.client) {
+        const BucketParams params = bucket_params(rl.client->rate);
+        set.client.emplace(ClientLimit{*rl.client, params, ClientBuckets(table, params), prefixes});
+    }
     return set;
 }
 
@@ -150,16 +154,20 @@ struct PolicyEngine::Impl {
         }
         if (set.client) {
             ClientLimit& cl = *set.client;
-            auto who = client_identity(cl.config, request, match, trusted_proxies);
+            auto who = client_identity(cl.config, request, match, trusted_proxies, cl.prefixes);
             if (!who) {
                 Reject r = make_reject(429, client_kind, cl.params, cl.params.interval_ns, endpoint);
                 r.missing_client_key = true;
                 return r;
             }
-            const uint64_t evictions_before = cl.buckets.evictions();
-            auto outcome = cl.buckets.get(*who).take(cl.params, now);
-            counters.client_evictions += cl.buckets.evictions() - evictions_before;
-            if (!outcome.admitted) return make_reject(429, client_kind, cl.params, outcome.wait_ns, endpoint);
+            const uint64_t forgotten_before = cl.buckets.forgotten();
+            const uint64_t episodes_before = cl.buckets.overflow_episodes();
+            const ClientBuckets::Take taken = cl.buckets.take(*who, now);
+            counters.clients_forgotten += cl.buckets.forgotten() - forgotten_before;
+            counters.client_overflow_episodes += cl.buckets.overflow_episodes() - episodes_before;
+            if (taken.overflow) ++counters.client_overflow_requests;
+            if (!taken.outcome.admitted)
+                return make_reject(429, client_kind, cl.params, taken.outcome.wait_ns, endpoint);
         }
         return std::nullopt;
     }
@@ -177,15 +185,18 @@ Result<PolicyEngine> PolicyEngine::create(const config::Config& config, Clock cl
     impl.clock = clock ? std::move(clock) : monotonic_clock();
     impl.trusted_proxies = config.gateway.trusted_proxies;
     impl.service_all_paths = config.gateway.service_limit_all_paths;
-    const std::size_t max_clients = config.gateway.flows.max_clients_per_limit;
-    if (config.service_limit) impl.service = make_limits(*config.service_limit, max_clients);
+    const ClientTableOptions table = ClientTableOptions::from(config.gateway.flows);
+    if (config.service_limit)
+        impl.service = make_limits(*config.service_limit, table, config.gateway.client_prefixes);
     for (std::size_t i = 0; i < config.endpoints.size(); ++i) {
         const auto& ep = config.endpoints[i];
         const auto at_endpoint = reword("{}: {}", ep.json_path);
         const auto pattern = XT_TRY(http::parse_endpoint_pattern(ep.pattern).map_error(at_endpoint));
         XT_TRY(impl.matcher.add(ep.method, pattern, i).map_error(at_endpoint));
         EndpointState state;
-        if (ep.router_limit) state.limits = make_limits(*ep.router_limit, max_clients);
+        if (ep.router_limit)
+            state.limits = make_limits(*ep.router_limit, table,
+                                       ep.client_prefixes.value_or(config.gateway.client_prefixes));
         for (const auto& backend : ep.backends) {
             if (!backend.proxy_limit) continue;
             BackendTarget target{{}, SharedLimit{bucket_params(*backend.proxy_limit), {}}};

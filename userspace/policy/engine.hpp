@@ -88,7 +88,9 @@ public:
         uint64_t allowed = 0;
         uint64_t unmatched = 0;
         uint64_t rejected[5] = {};  // by LimitKind
-        uint64_t client_evictions = 0;
+        uint64_t clients_forgotten = 0;          // full client buckets dropped to make room
+        uint64_t client_overflow_requests = 0;   // new clients that met a full client table
+        uint64_t client_overflow_episodes = 0;   // stretches of time with a full table
     };
     Counters counters() const;
 

@@ -39,6 +39,8 @@ public:
     uint64_t wait_ns(const BucketParams& params, uint64_t now_ns) const;
     // Whether the bucket is full at `now` (forgetting it loses nothing).
     bool full(uint64_t now_ns) const { return tat_ns_ <= now_ns; }
+    // The moment the bucket is full again (0: it is full from the start).
+    uint64_t tat_ns() const { return tat_ns_; }
 
 private:
     uint64_t tat_ns_ = 0;  // theoretical arrival time; 0 = full

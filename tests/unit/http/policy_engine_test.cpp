@@ -216,10 +216,37 @@ TEST(PolicyEngine, AdmitsCapacityPlusRateTimesT) {
 TEST(PolicyEngine, ClientBucketsAreBounded) {
     Harness h(endpoints(R"([{"endpoint":"/b","extra_config":{"qos/ratelimit/router":
         {"client_max_rate":1,"client_capacity":1,"strategy":"header","key":"K"}}}])",
-                        R"({"xdp-throttle":{"flows":{"max_clients_per_limit":10}}})"));
+                        R"({"xdp-throttle":{"flows":{"max_clients_per_limit":10,"overflow_clients":5}}})"));
+    int admitted = 0;
     for (int i = 0; i < 100; ++i)
-        EXPECT_TRUE(allowed(h.send("GET", "/b", "192.0.2.1", {{"K", std::to_string(i)}})));
-    EXPECT_EQ(h.engine->counters().client_evictions, 90u);
+        if (allowed(h.send("GET", "/b", "192.0.2.1", {{"K", std::to_string(i)}}))) ++admitted;
+    EXPECT_EQ(admitted, 15);  // 10 own buckets, then 5 clients' worth of overflow
+    EXPECT_EQ(h.engine->counters().client_overflow_requests, 90u);
+    EXPECT_EQ(h.engine->counters().client_overflow_episodes, 1u);
+    EXPECT_EQ(h.engine->counters().clients_forgotten, 0u);
+    h.clock.advance_ms(1000);  // every bucket is full again: forgotten one by one as needed
+    EXPECT_TRUE(allowed(h.send("GET", "/b", "192.0.2.1", {{"K", "new"}})));
+    EXPECT_EQ(h.engine->counters().clients_forgotten, 1u);
+}
+
+// An attacker owns a whole IPv6 /64: it is one client unless configured otherwise.
+TEST(PolicyEngine, Ipv6ClientsAreKeyedByTheirSlash64) {
+    Harness h(endpoints(R"([{"endpoint":"/v6","extra_config":{"qos/ratelimit/router":
+        {"client_max_rate":1,"client_capacity":2,"every":"1h","strategy":"ip"}}},
+        {"endpoint":"/narrow","extra_config":{"qos/ratelimit/router":
+        {"client_max_rate":1,"client_capacity":1,"every":"1h","strategy":"ip"},
+        "xdp-throttle":{"ipv6_prefix":128,"ipv4_prefix":24}}}])"));
+    EXPECT_TRUE(allowed(h.send("GET", "/v6", "2001:db8:1:2::1")));
+    EXPECT_TRUE(allowed(h.send("GET", "/v6", "2001:db8:1:2:ffff::9")));
+    EXPECT_FALSE(allowed(h.send("GET", "/v6", "2001:db8:1:2:abcd::77")));  // same /64
+    EXPECT_TRUE(allowed(h.send("GET", "/v6", "2001:db8:1:3::1")));         // another /64
+    EXPECT_TRUE(allowed(h.send("GET", "/v6", "192.0.2.1")));                // IPv4: /32
+    EXPECT_TRUE(allowed(h.send("GET", "/v6", "192.0.2.2")));
+    // The endpoint's own block: every IPv6 address apart, IPv4 by /24.
+    EXPECT_TRUE(allowed(h.send("GET", "/narrow", "2001:db8:1:2::1")));
+    EXPECT_TRUE(allowed(h.send("GET", "/narrow", "2001:db8:1:2::2")));
+    EXPECT_TRUE(allowed(h.send("GET", "/narrow", "192.0.2.1")));
+    EXPECT_FALSE(allowed(h.send("GET", "/narrow", "192.0.2.200")));
 }
 
 TEST(PolicyEngine, CreateFailsOnUnresolvableBackend) {

@@ -118,29 +118,91 @@ TEST(TokenBucket, WholeSecondsForRetryAfter) {
     for (const auto& c : cases) EXPECT_EQ(whole_seconds_at_least_one(c.ns), c.s) << c.ns;
 }
 
-TEST(ClientBuckets, KeepsClientsApartAndEvictsLeastRecentlyUsed) {
-    const auto p = bucket_params({1, 1, kSecond});
-    ClientBuckets clients(3);
-    const uint64_t now = kSecond;
-    EXPECT_TRUE(clients.get("a").take(p, now).admitted);
-    EXPECT_TRUE(clients.get("b").take(p, now).admitted);
-    EXPECT_TRUE(clients.get("c").take(p, now).admitted);
-    EXPECT_FALSE(clients.get("a").take(p, now).admitted);  // a is now most recent
-    EXPECT_EQ(clients.size(), 3u);
-    EXPECT_TRUE(clients.get("d").take(p, now).admitted);   // evicts b, the least recently used
-    EXPECT_EQ(clients.size(), 3u);
-    EXPECT_EQ(clients.evictions(), 1u);
-    EXPECT_FALSE(clients.contains("b"));
-    EXPECT_TRUE(clients.contains("a"));
-    EXPECT_FALSE(clients.get("c").take(p, now).admitted);  // c kept its empty bucket
-    EXPECT_TRUE(clients.get("b").take(p, now).admitted);   // b comes back full (documented)
+namespace {
+ClientTableOptions table(std::size_t max, uint64_t overflow_clients = 2,
+                         xt::config::FlowLimits::OnClientsFull on_full = xt::config::FlowLimits::OnClientsFull::overflow) {
+    ClientTableOptions o;
+    o.max_clients = max;
+    o.overflow_clients = overflow_clients;
+    o.on_full = on_full;
+    return o;
+}
+}  // namespace
+
+// Issue 13's attack: a client spends its bucket (3 per hour), 400 other addresses send one request
+// each into a table of 100, then it asks again. It must still be refused.
+TEST(ClientBuckets, ASpentClientSurvivesAFlood) {
+    const auto p = bucket_params({1, 3, 3600 * kSecond});
+    ClientBuckets clients(table(100), p);
+    uint64_t now = kSecond;
+    for (int i = 0; i < 3; ++i) EXPECT_TRUE(clients.take("spent", now).outcome.admitted);
+    EXPECT_FALSE(clients.take("spent", now).outcome.admitted);
+    int overflow = 0;
+    for (int i = 0; i < 400; ++i) {
+        now += kSecond;
+        if (clients.take("other" + std::to_string(i), now).overflow) ++overflow;
+    }
+    EXPECT_EQ(clients.size(), 100u);
+    EXPECT_EQ(overflow, 301);  // 99 got buckets of their own, the rest shared the overflow bucket
+    EXPECT_EQ(clients.forgotten(), 0u);  // nothing was full, nothing was forgotten
+    EXPECT_EQ(clients.overflow_episodes(), 1u);
+    EXPECT_TRUE(clients.contains("spent"));
+    auto again = clients.take("spent", now);
+    EXPECT_FALSE(again.outcome.admitted);
+    EXPECT_FALSE(again.overflow);
+}
+
+// A bucket that has refilled to capacity is the same as none: those make room.
+TEST(ClientBuckets, OnlyFullBucketsAreForgotten) {
+    const auto p = bucket_params({1, 1, kSecond});  // refills in 1 s
+    ClientBuckets clients(table(3), p);
+    EXPECT_TRUE(clients.take("a", kSecond).outcome.admitted);
+    EXPECT_TRUE(clients.take("b", kSecond + 500'000'000).outcome.admitted);
+    EXPECT_TRUE(clients.take("c", kSecond + 600'000'000).outcome.admitted);
+    // At 2.1 s only a is full again (b at 2.5 s, c at 2.6 s): d takes a's place.
+    auto d = clients.take("d", 2 * kSecond + 100'000'000);
+    EXPECT_TRUE(d.outcome.admitted);
+    EXPECT_FALSE(d.overflow);
+    EXPECT_FALSE(clients.contains("a"));
+    EXPECT_TRUE(clients.contains("b"));
+    EXPECT_EQ(clients.forgotten(), 1u);
+    // e finds nothing full: overflow (2 clients' worth: capacity 2).
+    EXPECT_TRUE(clients.take("e", 2 * kSecond + 200'000'000).overflow);
+    // A refused request does not make a bucket fuller or emptier.
+    EXPECT_FALSE(clients.take("b", 2 * kSecond + 200'000'000).outcome.admitted);
+    EXPECT_TRUE(clients.contains("b"));
+}
+
+TEST(ClientBuckets, OverflowBucketHoldsItsShareThenRefuses) {
+    const auto p = bucket_params({1, 2, 3600 * kSecond});
+    ClientBuckets clients(table(1, 3), p);
+    EXPECT_TRUE(clients.take("owner", kSecond).outcome.admitted);
+    int admitted = 0;
+    for (int i = 0; i < 20; ++i)
+        if (clients.take("new" + std::to_string(i), kSecond).outcome.admitted) ++admitted;
+    EXPECT_EQ(admitted, 6);  // 3 clients' worth of capacity 2
+    EXPECT_EQ(clients.overflow_requests(), 20u);
+    EXPECT_EQ(clients.overflow_episodes(), 1u);
+}
+
+TEST(ClientBuckets, RejectModeRefusesNewClientsUntilABucketRefills) {
+    const auto p = bucket_params({1, 1, 10 * kSecond});
+    ClientBuckets clients(table(1, 2, xt::config::FlowLimits::OnClientsFull::reject), p);
+    EXPECT_TRUE(clients.take("owner", kSecond).outcome.admitted);
+    auto refused = clients.take("new", 2 * kSecond);
+    EXPECT_FALSE(refused.outcome.admitted);
+    EXPECT_TRUE(refused.overflow);
+    EXPECT_EQ(refused.outcome.wait_ns, 9 * kSecond);  // owner's bucket is full at 11 s
+    auto later = clients.take("new", 11 * kSecond);
+    EXPECT_TRUE(later.outcome.admitted);
+    EXPECT_FALSE(later.overflow);
+    EXPECT_EQ(clients.overflow_episodes(), 1u);
 }
 
 TEST(ClientBuckets, BoundedUnderManyClients) {
     const auto p = bucket_params({1, 1, kSecond});
-    ClientBuckets clients(100);
-    for (int i = 0; i < 10000; ++i) clients.get(std::to_string(i)).take(p, kSecond);
-    EXPECT_EQ(clients.size(), 100u);
-    EXPECT_EQ(clients.evictions(), 9900u);
-    for (int i = 9900; i < 10000; ++i) EXPECT_TRUE(clients.contains(std::to_string(i)));
+    ClientBuckets clients(table(100), p);
+    for (int i = 0; i < 10000; ++i) clients.take(std::to_string(i), kSecond + i * 20'000'000ull);
+    EXPECT_EQ(clients.size(), 100u);  // every 50th request finds a full bucket to replace
+    EXPECT_GT(clients.forgotten(), 9000u);
 }
