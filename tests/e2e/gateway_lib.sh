@@ -120,6 +120,13 @@ nginx_start() {
 }
 EOF
   } >"$d/nginx.conf"
+  nginx_serve
+}
+
+# nginx_serve: nginx in the server namespace with $XT_TMP/nginx/nginx.conf (which must answer
+# /free); returns once it does.
+nginx_serve() {
+  local d=$XT_TMP/nginx
   bg "$NS_S" nginx -c "$d/nginx.conf" -e "$d/error.log"
   NGINX_PID=$BG_PID
   for _ in $(seq 50); do
@@ -150,13 +157,14 @@ nginx_log_lines() { # every request nginx logged so far (malformed ones too)
 }
 
 # daemon_start CONFIG [ARGS...]: xdp-throttled in the edge namespace, log in $XT_TMP/daemon.log;
-# waits until it serves (its "serving" line) and the heartbeat is fresh.
+# waits until it serves (its "serving" line) and the heartbeat is fresh. Counters are logged every
+# $DAEMON_STATS_INTERVAL (2s; a test reading them between phases sets it lower).
 daemon_start() {
   local config=$1
   shift
   [[ -x "$XT_DAEMON" ]] || fail "daemon not built: $XT_DAEMON (set XT_DAEMON or build the project)"
   ip netns exec "$NS_E" "$XT_DAEMON" --config "$config" --iface "$IF_A" --peer "$IF_B" \
-    --stats-interval 2s "$@" >>"$XT_TMP/daemon.log" 2>&1 &
+    --stats-interval "${DAEMON_STATS_INTERVAL:-2s}" "$@" >>"$XT_TMP/daemon.log" 2>&1 &
   DAEMON_PID=$!
   XT_BG_PIDS+=("$DAEMON_PID")
   for _ in $(seq 100); do
