@@ -10,7 +10,6 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <cerrno>
@@ -35,11 +34,13 @@ namespace {
 
 constexpr uint64_t kSweepIntervalNs = 1'000'000'000;
 constexpr uint64_t kBypassSweepIntervalNs = 2'000'000'000;
-// How long a bypass entry lives. The program never tells us when a bypassed connection ends, so a
-// new connection reusing its 5-tuple would be bridged uninspected while the entry lives: short.
-// A bypassed connection still alive after it comes back to the flow table, which picks it up
-// mid-stream and bypasses it again when it still cannot follow it (one frame's cost).
-constexpr uint64_t kBypassTtlNs = 10'000'000'000;
+// How long a whole-flow entry lives without a segment bridged because of it (the program stores
+// its clock in last_ns at every one). The program never tells us when a bypassed connection ends;
+// a new connection reusing its 4-tuple is safe anyway (its SYN deletes the entry in the program),
+// so this only bounds how long a dead connection's entry occupies the LRU: long, so that a quiet
+// WebSocket is not cut. A tunnel idle for longer comes back to the flow table, which picks it up
+// mid-stream like any connection it has not seen start.
+constexpr uint64_t kFlowBypassIdleNs = 3'600'000'000'000;
 constexpr int kPollTimeoutMs = 20;  // well under the heartbeat interval
 
 xt_flow_key kernel_flow_key(const flow::FlowKey& k) {
@@ -88,6 +89,7 @@ struct Controller::State {
     afxdp::Disposition serve_frame(afxdp::Port ingress, std::span<uint8_t> frame, afxdp::Injector& inject);
     Status beat(uint64_t now_ns);
     void flush_bypasses(uint64_t now_ns);
+    Result<std::size_t> expire_bypasses(uint64_t now_ns);
     void report(uint64_t elapsed_ns);
     void log_line(const std::string& line) const {
         if (log) log(line);
@@ -122,6 +124,19 @@ void Controller::State::flush_bypasses(uint64_t now_ns) {
             ++bypass_write_errors;  // the flow keeps coming to us: still served, just not cheaper
     }
     new_bypasses.clear();
+}
+
+// Ages the kernel's entries by idle time (now - last_ns): whole flows after kFlowBypassIdleNs.
+// Any other kind is no one's.
+Result<std::size_t> Controller::State::expire_bypasses(uint64_t now_ns) {
+    return expire_bypass(gateway, [&](const BypassEntry& e) {
+        switch (e.value.kind) {
+        case XT_BYPASS_FLOW:
+            return bypass_idle_ns(e.value, now_ns) > kFlowBypassIdleNs;
+        default:
+            return true;
+        }
+    });
 }
 
 void Controller::State::report(uint64_t elapsed_ns) {
@@ -208,7 +223,6 @@ Status Controller::run(const std::atomic<bool>& stop) {
         return s.serve_frame(in, frame, inject);
     };
     uint64_t now = monotonic_now_ns();
-    const uint64_t bypass_ttl = std::min<uint64_t>(s.config.gateway.flows.idle_timeout_ns, kBypassTtlNs);
     uint64_t last_beat = 0, last_sweep = now, last_bypass_sweep = now, last_report = now;
     Status result;
     s.log_line(fmt::format("serving {} (client side) <-> {} (server side): {} AF_XDP sockets, {} "
@@ -235,8 +249,7 @@ Status Controller::run(const std::atomic<bool>& stop) {
             last_sweep = now;
         }
         if (now - last_bypass_sweep >= kBypassSweepIntervalNs) {
-            if (auto expired = expire_bypass(s.gateway, now - std::min(now, bypass_ttl)))
-                s.bypass_entries_expired += *expired;
+            if (auto expired = s.expire_bypasses(now)) s.bypass_entries_expired += *expired;
             last_bypass_sweep = now;
         }
         if (s.options.stats_interval_ns && now - last_report >= s.options.stats_interval_ns) {
