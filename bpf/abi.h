@@ -386,9 +386,45 @@ struct xt_flow_key {
 	__u32 pad; /* 0 */
 };
 
-/* A flow the controller no longer inspects: its segments are bridged in the kernel. */
-struct xt_bypass {
-	__u64 since_ns;
+/* What an XT_MAP_BYPASS entry lets the kernel bridge without the controller. */
+enum xt_bypass_kind {
+	/* The whole flow, both directions: a connection the controller no longer inspects (a tunnel
+	 * after the backend's 101 or 2xx to CONNECT, or one it gave up on). */
+	XT_BYPASS_FLOW = 1,
+	/* One response body of known length: only server -> client segments whose payload lies
+	 * entirely in [body_start, body_end - 1) are bridged. Everything else still goes to the
+	 * controller: client segments (requests stay fully inspected), segments with SYN, FIN or RST,
+	 * anything outside the range, and the segment carrying the body's last byte (body_end - 1), so
+	 * the controller sees every response end (to answer a deferred rejection, to count responses)
+	 * and parses the next head itself. */
+	XT_BYPASS_RESPONSE_BODY = 2,
+	/* Any other value (0 included) bridges nothing: the controller sees the flow. */
 };
+
+/*
+ * The value of XT_MAP_BYPASS. Sequence numbers are the server's (host byte order) and compared as
+ * RFC 1982 serial numbers (signed 32-bit differences: xt_seq_within), so a range must stay well
+ * under 2^31 bytes; the controller caps it and installs the next part of a longer body when one
+ * ends. The controller writes entries whole (last_ns = when it wrote it); the program then stores
+ * its clock in last_ns each time it bridges a segment because of the entry, so the controller ages
+ * entries out by idle time, never cutting a long-lived tunnel or a slow download that still moves.
+ * The program deletes an entry when a client SYN opens a new connection on the same 4-tuple.
+ */
+struct xt_bypass {
+	__u64 last_ns;    /* CLOCK_MONOTONIC ns (the program's clock, coarse if configured) */
+	__u32 kind;       /* enum xt_bypass_kind */
+	__u32 body_start; /* XT_BYPASS_RESPONSE_BODY: server seq of the first body byte bridged */
+	__u32 body_end;   /* XT_BYPASS_RESPONSE_BODY: server seq just after the body's last byte */
+	__u32 pad;        /* 0 */
+};
+
+/* Whether the server bytes [seq, seq + len) lie inside a response-body entry's bridged range
+ * [body_start, body_end - 1): serial-number arithmetic, so it holds across a wrap of the sequence
+ * space. A segment that carries byte body_end - 1 (the body's last) is outside on purpose. */
+XT_ABI_INLINE int xt_seq_within(const struct xt_bypass *skip, __u32 seq, __u32 len)
+{
+	return (__s32)(seq - skip->body_start) >= 0 &&
+	       (__s32)((skip->body_end - 1) - (seq + len)) >= 0;
+}
 
 #endif /* XDP_THROTTLE_ABI_H */

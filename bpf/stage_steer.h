@@ -11,6 +11,15 @@
  * inlined array read plus the lazily read clock), and only then the bypass table (a hash lookup,
  * a real call). Everything here runs only with XT_CFG_GATEWAY set: host mode pays one flag test.
  *
+ * The bypass table (abi.h, struct xt_bypass) holds two kinds of entries. XT_BYPASS_FLOW: the whole
+ * flow is bridged (a tunnel the backend accepted, or a flow the controller gave up on).
+ * XT_BYPASS_RESPONSE_BODY: the controller has read a response head with a Content-Length, and the
+ * server's segments lying inside that body are bridged, so a download costs what the kernel bridge
+ * costs; requests, SYN/FIN/RST and the segment with the body's last byte still go to the
+ * controller, which then parses the next response head itself. Each segment bridged because of an
+ * entry stores the packet's clock in its last_ns (the clock is already read for the heartbeat):
+ * the controller expires entries by idle time, so a busy tunnel or a slow download keeps its entry.
+ *
  * gateway_pass() is a global (non-inlined) function on purpose: the verifier checks it once, with
  * its arguments unknown. Inlined, its tests on header offsets and on the port side made those
  * values precise, and every distinct header layout then walked the whole pipeline again (8x the
@@ -94,18 +103,37 @@ static __always_inline int packet_destination(const struct xt_pkt *pkt, void *da
 	return 0;
 }
 
+/* Whether the bypass entry `entry` lets the kernel bridge this segment without the controller.
+ * `flags` the TCP flags; a whole-flow entry bridges everything, a response-body entry only
+ * server payload strictly before the body's last byte (abi.h, enum xt_bypass_kind). */
+static __always_inline int bypass_bridges(const struct xt_bypass *entry, const struct xt_pkt *pkt,
+					  const struct tcphdr *tcp, __u8 flags,
+					  enum xt_port_side side)
+{
+	if (entry->kind == XT_BYPASS_FLOW)
+		return 1;
+	if (entry->kind != XT_BYPASS_RESPONSE_BODY || side != XT_SIDE_SERVER)
+		return 0;
+	if (flags & (XT_TCP_FLAG_SYN | XT_TCP_FLAG_FIN | XT_TCP_FLAG_RST))
+		return 0;
+	return xt_seq_within(entry, bpf_ntohl(tcp->seq), pkt->tcp_payload);
+}
+
 /* Whether the controller must see this segment: an HTTP segment that is not a pure ACK (A: payload,
- * SYN, FIN or RST; B: payload, FIN or RST), with a fresh heartbeat, whose flow is not bypassed. */
+ * SYN, FIN or RST; B: payload, FIN or RST), with a fresh heartbeat, that no bypass entry lets the
+ * kernel bridge (bypass_bridges). */
 static __always_inline int wants_controller(const struct xt_pkt *pkt, const struct xt_config *cfg,
 					    struct xt_clock *clk, enum xt_port_side side,
 					    void *data, void *data_end)
 {
 	struct tcphdr *tcp = data + (pkt->tcp_off & XT_HEADER_OFF_MASK);
 	struct xt_heartbeat *beat;
+	struct xt_bypass *entry;
 	struct xt_flow_key flow = {};
 	struct xt_addr dst;
 	__u32 zero = 0;
 	__u8 flags;
+	int syn;
 
 	if (!pkt->tcp_off || (void *)(tcp + 1) > data_end)
 		return 0;
@@ -123,11 +151,6 @@ static __always_inline int wants_controller(const struct xt_pkt *pkt, const stru
 			return 0;
 	}
 
-	beat = bpf_map_lookup_elem(&XT_MAP_HEARTBEAT, &zero);
-	/* No controller (last_ns == 0) is known without reading the clock (a helper call, clock.h). */
-	if (!beat || !beat->last_ns || !xt_heartbeat_fresh(beat, clock_now(clk)))
-		return 0;
-
 	if (packet_destination(pkt, data, data_end, &dst))
 		return 0;
 	if (side == XT_SIDE_CLIENT) {
@@ -143,12 +166,26 @@ static __always_inline int wants_controller(const struct xt_pkt *pkt, const stru
 	}
 	/* A client SYN (no ACK) opens a new connection: a bypass entry for the same 4-tuple belongs
 	 * to an earlier one (the program never sees a bypassed connection end), so it is dropped and the
-	 * new connection is inspected. SYNs are rare enough for the delete (a real call) not to matter. */
-	if (side == XT_SIDE_CLIENT && (flags & (XT_TCP_FLAG_SYN | XT_TCP_FLAG_ACK)) == XT_TCP_FLAG_SYN) {
+	 * new connection is inspected. Also while the controller is away: whole-flow entries live up to
+	 * an hour of idle time, and a connection opened during an outage must not inherit one when the
+	 * controller is back. SYNs are rare enough for the delete (a real call) not to matter. */
+	syn = side == XT_SIDE_CLIENT && (flags & (XT_TCP_FLAG_SYN | XT_TCP_FLAG_ACK)) == XT_TCP_FLAG_SYN;
+	if (syn)
 		bpf_map_delete_elem(&XT_MAP_BYPASS, &flow);
+
+	beat = bpf_map_lookup_elem(&XT_MAP_HEARTBEAT, &zero);
+	/* No controller (last_ns == 0) is known without reading the clock (a helper call, clock.h). */
+	if (!beat || !beat->last_ns || !xt_heartbeat_fresh(beat, clock_now(clk)))
+		return 0;
+	if (syn)
 		return 1;
-	}
-	return bpf_map_lookup_elem(&XT_MAP_BYPASS, &flow) == 0;
+	entry = bpf_map_lookup_elem(&XT_MAP_BYPASS, &flow);
+	if (!entry || !bypass_bridges(entry, pkt, tcp, flags, side))
+		return 1;
+	/* A plain store, no atomics: every CPU writes about the same instant, and a store lost to a
+	 * concurrent update by the controller only makes the entry look idle a little earlier. */
+	entry->last_ns = clock_now(clk);
+	return 0;
 }
 
 /* The end of a passing frame's path in gateway mode: to the controller or across the bridge.

@@ -20,6 +20,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "progrun_fixture.hpp"
@@ -134,10 +135,29 @@ protected:
     }
 
     void bypass(const char* client, uint16_t client_port, const char* server, uint16_t server_port) {
-        const xt_flow_key key = flow(client, client_port, server, server_port);
-        const xt_bypass value{.since_ns = kT0};
+        write_bypass(flow(client, client_port, server, server_port),
+                     {.last_ns = kT0, .kind = XT_BYPASS_FLOW, .body_start = 0, .body_end = 0, .pad = 0});
+    }
+
+    // The test connection's response body [start, end) (server sequence numbers) skips the
+    // controller; the entry was written (or last refreshed) at `last_ns`.
+    void body_skip(uint32_t start, uint32_t end, uint64_t last_ns = kT0) {
+        write_bypass(flow(kClient, kClientPort, kServer, 80),
+                     {.last_ns = last_ns, .kind = XT_BYPASS_RESPONSE_BODY, .body_start = start,
+                      .body_end = end, .pad = 0});
+    }
+
+    void write_bypass(const xt_flow_key& key, const xt_bypass& value) {
         ASSERT_EQ(bpf_map_update_elem(map_fd(XT_NAME(XT_MAP_BYPASS)), &key, &value, BPF_ANY), 0)
             << std::strerror(errno);
+    }
+
+    // The test connection's bypass entry, if it has one.
+    std::optional<xt_bypass> test_flow_entry() {
+        const xt_flow_key key = flow(kClient, kClientPort, kServer, 80);
+        xt_bypass value{};
+        if (bpf_map_lookup_elem(map_fd(XT_NAME(XT_MAP_BYPASS)), &key, &value) != 0) return std::nullopt;
+        return value;
     }
 
     static xt_flow_key flow(const char* client, uint16_t client_port, const char* server,
@@ -172,6 +192,11 @@ Frame request(uint8_t flags, size_t payload, uint16_t dport = 80, const char* sr
 Frame response(uint8_t flags, size_t payload, uint16_t sport = 80) {
     return PacketBuilder().eth(kServerMac, kClientMac).ipv4(kServer, kClient).tcp(sport, kClientPort, flags)
         .payload(payload).build();
+}
+// Server -> client on B: `payload` bytes at sequence number `seq` (response body segments).
+Frame response_at(uint32_t seq, size_t payload, uint8_t flags = kAck | kPsh) {
+    return PacketBuilder().eth(kServerMac, kClientMac).ipv4(kServer, kClient)
+        .tcp(80, kClientPort, flags, {.seq = seq}).payload(payload).build();
 }
 
 TEST_F(GatewayTest, HostModeStillPassesToTheStack) {
@@ -301,6 +326,93 @@ TEST_F(GatewayTest, ClientSynReopensABypassedFourTuple) {
     xt_bypass value{};
     EXPECT_NE(bpf_map_lookup_elem(map_fd(XT_NAME(XT_MAP_BYPASS)), &key, &value), 0);
     run_steps({on(port_a_, request(kAck | kPsh, 100), Steer::controller)});
+}
+
+TEST_F(GatewayTest, ClientSynDeletesTheEntryEvenWithoutAController) {
+    // Whole-flow entries live up to an hour of idle time: a connection opened on the same 4-tuple
+    // while the controller is away must not inherit one when it comes back.
+    bypass(kClient, kClientPort, kServer, 80);
+    beat(0, kSecond);
+    run_steps({on(port_a_, request(kSyn, 0), Steer::bridge, "no controller: bridged")});
+    EXPECT_FALSE(test_flow_entry());
+    body_skip(1000, 100000);
+    beat(kT0 - 2 * kSecond, kSecond);
+    run_steps({on(port_a_, request(kSyn, 0), Steer::bridge, "stale heartbeat: bridged")});
+    EXPECT_FALSE(test_flow_entry()) << "a response-body entry goes the same way";
+}
+
+// A response body skipping the controller (abi.h, XT_BYPASS_RESPONSE_BODY): server payload
+// strictly before the body's last byte is bridged; everything else of the flow still goes to it.
+TEST_F(GatewayTest, ResponseBodySkipBridgesOnlyServerBytesBeforeTheLastOne) {
+    auto client_socket = socket_on(kPortA, 0);
+    auto server_socket = socket_on(kPortB, 0);
+    ASSERT_TRUE(client_socket && server_socket);
+    constexpr uint32_t kStart = 0x10000000, kEnd = kStart + 100'000;
+    body_skip(kStart, kEnd);
+    run_steps({
+        on(port_b_, response_at(kStart, 1448), Steer::bridge, "the body's first segment"),
+        on(port_b_, response_at(kStart + 50'000, 1448), Steer::bridge, "inside"),
+        on(port_b_, response_at(kEnd - 1 - 1448, 1448), Steer::bridge, "ends just before the last byte"),
+        on(port_b_, response_at(kEnd - 1448, 1448), Steer::controller, "carries the last byte"),
+        on(port_b_, response_at(kEnd - 1, 1), Steer::controller, "the last byte alone"),
+        on(port_b_, response_at(kEnd, 500), Steer::controller, "after the body: the next head"),
+        on(port_b_, response_at(kStart - 100, 1000), Steer::controller, "starts before the body"),
+        on(port_b_, response_at(kStart + 1000, 1000, kAck | kFin), Steer::controller, "FIN inside"),
+        on(port_b_, response_at(kStart + 1000, 0, kAck | kRst), Steer::controller, "RST inside"),
+        on(port_b_, response_at(kStart + 1000, 0, kAck), Steer::bridge, "a pure ACK, as always"),
+        on(port_a_, request(kAck | kPsh, 100), Steer::controller, "requests of the flow: inspected"),
+        on(port_a_, request(kAck | kFin, 0), Steer::controller, "the client's FIN too"),
+    });
+}
+
+TEST_F(GatewayTest, ResponseBodySkipAcrossTheSequenceWrap) {
+    auto server_socket = socket_on(kPortB, 0);
+    ASSERT_TRUE(server_socket);
+    constexpr uint32_t kStart = 0xffff0000u;
+    constexpr uint32_t kEnd = kStart + 200'000u;  // wraps past 2^32
+    body_skip(kStart, kEnd);
+    run_steps({
+        on(port_b_, response_at(0xfffffc00u, 1448), Steer::bridge, "straddles the wrap"),
+        on(port_b_, response_at(1000, 1448), Steer::bridge, "after the wrap, inside"),
+        on(port_b_, response_at(kEnd - 1000, 1000), Steer::controller, "carries the last byte"),
+        on(port_b_, response_at(kStart - 1448, 1448), Steer::controller, "just before the body"),
+    });
+}
+
+TEST_F(GatewayTest, BridgedSegmentsRefreshTheEntry) {
+    auto server_socket = socket_on(kPortB, 0);
+    ASSERT_TRUE(server_socket);
+    constexpr uint32_t kStart = 5000, kEnd = kStart + 100'000;
+    body_skip(kStart, kEnd, kT0 - 30 * kSecond);
+    run_steps({on(port_b_, response_at(kEnd - 10, 10), Steer::controller, "not bridged")});
+    ASSERT_TRUE(test_flow_entry());
+    EXPECT_EQ(test_flow_entry()->last_ns, kT0 - 30 * kSecond) << "only what the entry bridges refreshes it";
+    run_steps({on(port_b_, response_at(kStart, 1448), Steer::bridge)});
+    EXPECT_EQ(test_flow_entry()->last_ns, kT0);
+    const uint64_t later = kT0 + 7 * kSecond;
+    beat(later - 100 * kMillisecond, kSecond);
+    run_steps({{.at_ns = later, .note = "bridged later", .steer = Steer::bridge,
+                .frame = response_at(kStart + 1448, 1448), .ifindex = port_b_}});
+    EXPECT_EQ(test_flow_entry()->last_ns, later);
+    EXPECT_EQ(test_flow_entry()->kind, XT_BYPASS_RESPONSE_BODY) << "the program writes last_ns only";
+    EXPECT_EQ(test_flow_entry()->body_end, kEnd);
+
+    write_bypass(flow(kClient, kClientPort, kServer, 80),
+                 {.last_ns = 1, .kind = XT_BYPASS_FLOW, .body_start = 0, .body_end = 0, .pad = 0});
+    run_steps({on(port_a_, request(kAck | kPsh, 100), Steer::bridge, "a whole-flow entry")});
+    EXPECT_EQ(test_flow_entry()->last_ns, later) << "whole-flow entries are refreshed too";
+}
+
+TEST_F(GatewayTest, EntriesOfAnUnknownKindBridgeNothing) {
+    auto client_socket = socket_on(kPortA, 0);
+    auto server_socket = socket_on(kPortB, 0);
+    ASSERT_TRUE(client_socket && server_socket);
+    write_bypass(flow(kClient, kClientPort, kServer, 80),
+                 {.last_ns = kT0, .kind = 0, .body_start = 0, .body_end = 0xffffffffu, .pad = 0});
+    run_steps({
+        on(port_a_, request(kAck | kPsh, 100), Steer::controller),
+        on(port_b_, response(kAck | kPsh, 100), Steer::controller),
+    });
 }
 
 TEST_F(GatewayTest, StagesJudgeTheClientSideOnly) {

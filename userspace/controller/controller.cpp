@@ -3,14 +3,14 @@
 //   -> afxdp::Engine::poll_once hands the frame to serve_frame()
 //   -> FlowTable::on_frame: TCP tracking, HTTP parsing, PolicyEngine decisions
 //   -> the verdict on the wire: forward out of the other port, drop, synthesized answers
-//   -> flows the table gave up on are written to xt_bypass, so the kernel bridges them from now on.
+//   -> flows the table gave up on are written to xt_bypass, so the kernel bridges them from now on;
+//      so are the response bodies the table lets skip us (until each body's last byte)
 // Around it, in the same loop: the heartbeat, idle-flow and bypass expiry, periodic counters.
 #include "controller/controller.hpp"
 
 #include <signal.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <cerrno>
@@ -35,11 +35,13 @@ namespace {
 
 constexpr uint64_t kSweepIntervalNs = 1'000'000'000;
 constexpr uint64_t kBypassSweepIntervalNs = 2'000'000'000;
-// How long a bypass entry lives. The program never tells us when a bypassed connection ends, so a
-// new connection reusing its 5-tuple would be bridged uninspected while the entry lives: short.
-// A bypassed connection still alive after it comes back to the flow table, which picks it up
-// mid-stream and bypasses it again when it still cannot follow it (one frame's cost).
-constexpr uint64_t kBypassTtlNs = 10'000'000'000;
+// How long a whole-flow entry lives without a segment bridged because of it (the program stores
+// its clock in last_ns at every one). The program never tells us when a bypassed connection ends;
+// a new connection reusing its 4-tuple is safe anyway (its SYN deletes the entry in the program),
+// so this only bounds how long a dead connection's entry occupies the LRU: long, so that a quiet
+// WebSocket is not cut. A tunnel idle for longer comes back to the flow table, which picks it up
+// mid-stream like any connection it has not seen start.
+constexpr uint64_t kFlowBypassIdleNs = 3'600'000'000'000;
 constexpr int kPollTimeoutMs = 20;  // well under the heartbeat interval
 
 xt_flow_key kernel_flow_key(const flow::FlowKey& k) {
@@ -50,6 +52,20 @@ xt_flow_key kernel_flow_key(const flow::FlowKey& k) {
     out.server_port = htons(k.server_port);
     return out;
 }
+
+flow::FlowKey table_flow_key(const xt_flow_key& k) {
+    return flow::FlowKey{k.client, k.server, ntohs(k.client_port), ntohs(k.server_port)};
+}
+
+// A change of the kernel's bypass table the flow table asked for; applied after each round, in
+// the order asked (a body skip that ends before the next one begins, or before the flow is
+// bypassed whole, must be removed before that entry is written, not after).
+struct BypassChange {
+    enum class Kind { remove_body_skip, body_skip, flow } kind;
+    flow::FlowKey flow;
+    uint32_t body_start = 0;
+    uint32_t body_end = 0;
+};
 
 // The XDP hook of `ifindex` must hold our program: pins survive a detach, a bridge does not.
 Status require_attached(uint32_t ifindex, const std::string& name, const std::string& client_iface) {
@@ -79,9 +95,11 @@ struct Controller::State {
     std::unique_ptr<policy::PolicyEngine> policy;
     std::unique_ptr<flow::FlowTable> table;
     std::unique_ptr<afxdp::Engine> engine;
-    std::vector<flow::FlowKey> new_bypasses;  // filled while serving, written after each round
+    std::vector<BypassChange> bypass_changes;  // filled while serving, applied after each round
     uint64_t bypass_entries_written = 0;
     uint64_t bypass_entries_expired = 0;
+    uint64_t body_skips_written = 0;
+    uint64_t body_skips_removed = 0;
     uint64_t bypass_write_errors = 0;
     flow::FlowCounters reported{};  // the counters at the previous report, for the rates
     uint64_t overflow_episodes_logged = 0;
@@ -91,13 +109,15 @@ struct Controller::State {
     afxdp::Disposition serve_frame(afxdp::Port ingress, std::span<uint8_t> frame, afxdp::Injector& inject);
     Status beat(uint64_t now_ns);
     void flush_bypasses(uint64_t now_ns);
+    void note_kernel_activity();
+    Result<std::size_t> expire_bypasses(uint64_t now_ns);
     void report(uint64_t elapsed_ns);
     void log_line(const std::string& line) const {
         if (log) log(line);
     }
 };
 
-// The same steps as afxdp::flow_handler, plus noting the flows that switch to bypass.
+// The same steps as afxdp::flow_handler, plus noting the changes of the kernel's bypass table.
 afxdp::Disposition Controller::State::serve_frame(afxdp::Port ingress, std::span<uint8_t> frame,
                                                   afxdp::Injector& inject) {
     flow::Verdict verdict = table->on_frame(frame);
@@ -105,7 +125,11 @@ afxdp::Disposition Controller::State::serve_frame(afxdp::Port ingress, std::span
     // answer follows the response it must not overtake.
     for (const auto& f : verdict.onward) inject.send(afxdp::other(ingress), f);
     for (const auto& f : verdict.back) inject.send(ingress, f);
-    if (verdict.bypass_flow) new_bypasses.push_back(*verdict.bypass_flow);
+    using Kind = BypassChange::Kind;
+    if (verdict.body_skip_done) bypass_changes.push_back({Kind::remove_body_skip, *verdict.body_skip_done});
+    if (const auto& skip = verdict.body_skip)
+        bypass_changes.push_back({Kind::body_skip, skip->flow, skip->start_seq, skip->end_seq});
+    if (verdict.bypass_flow) bypass_changes.push_back({Kind::flow, *verdict.bypass_flow});
     return verdict.forwards() ? afxdp::Disposition::forward : afxdp::Disposition::drop;
 }
 
@@ -118,13 +142,57 @@ Status Controller::State::beat(uint64_t now_ns) {
 }
 
 void Controller::State::flush_bypasses(uint64_t now_ns) {
-    for (const auto& key : new_bypasses) {
-        if (add_bypass(gateway, kernel_flow_key(key), now_ns))
-            ++bypass_entries_written;
-        else
-            ++bypass_write_errors;  // the flow keeps coming to us: still served, just not cheaper
+    // A failed write leaves the flow coming to us: still served, just not cheaper. A failed
+    // removal leaves a body entry that bridges only bytes already past (retransmissions); the
+    // sweep deletes it.
+    for (const auto& change : bypass_changes) {
+        const xt_flow_key key = kernel_flow_key(change.flow);
+        switch (change.kind) {
+        case BypassChange::Kind::remove_body_skip:
+            if (delete_bypass(gateway, key)) ++body_skips_removed;
+            else ++bypass_write_errors;
+            break;
+        case BypassChange::Kind::body_skip:
+            if (add_body_skip(gateway, key, change.body_start, change.body_end, now_ns)) ++body_skips_written;
+            else ++bypass_write_errors;
+            break;
+        case BypassChange::Kind::flow:
+            if (add_bypass(gateway, key, now_ns)) ++bypass_entries_written;
+            else ++bypass_write_errors;
+            break;
+        }
     }
-    new_bypasses.clear();
+    bypass_changes.clear();
+}
+
+// Body segments the kernel bridges never reach the flow table: before it expires idle flows, it
+// learns when the kernel last bridged one of each skipped body (the entry's last_ns). One lookup
+// per body in flight, not a walk of the map. An entry that is gone (evicted from the LRU) makes
+// the body's segments come to us again: no activity to report.
+void Controller::State::note_kernel_activity() {
+    for (const auto& key : table->body_skips()) {
+        const auto entry = read_bypass(gateway, kernel_flow_key(key));
+        if (entry && *entry && (*entry)->kind == XT_BYPASS_RESPONSE_BODY)
+            table->kernel_activity(key, (*entry)->last_ns);
+    }
+}
+
+// Ages the kernel's entries by idle time (now - last_ns). Whole flows: kFlowBypassIdleNs. Body
+// skips live as long as the flow table has them; one it has not (its flow expired, or a controller
+// before us wrote it) is stale. Any other kind is no one's.
+Result<std::size_t> Controller::State::expire_bypasses(uint64_t now_ns) {
+    return expire_bypass(gateway, [&](const BypassEntry& e) {
+        switch (e.value.kind) {
+        case XT_BYPASS_FLOW:
+            return bypass_idle_ns(e.value, now_ns) > kFlowBypassIdleNs;
+        case XT_BYPASS_RESPONSE_BODY: {
+            const auto info = table->info(table_flow_key(e.flow));
+            return !info || !info->body_skip;
+        }
+        default:
+            return true;
+        }
+    });
 }
 
 // Once per episode (a stretch of time in which new clients met a full client table), not per
@@ -157,14 +225,16 @@ void Controller::State::report(uint64_t elapsed_ns) {
         "({:.0f}/s), rejected {} ({:.0f}/s), responses {} | uninspectable: closed {}, parse_error {}, "
         "head_too_large {}, buffer_limit {}, h2c {}, responses_unfollowed {} | "
         "frames rx A {} B {}, tx A {} B {}, injected {} | "
-        "tx_ring_full {} inject_failed {} fill_short {} | bypass entries +{} -{} (errors {})",
+        "tx_ring_full {} inject_failed {} fill_short {} | bypass entries +{} -{} (errors {}) | "
+        "body skips {} (+{} -{}), {:.1f} MB not seen",
         table->size(), c.flows_created, c.flows_closed, c.flows_expired, c.bypassed_flows,
         c.bypass_tunnel, c.requests, per_s(c.requests, last.requests), c.rejected,
         per_s(c.rejected, last.rejected), c.responses, c.closed_uninspectable,
         c.uninspectable_parse_error, c.uninspectable_head_too_large, c.uninspectable_buffer_limit,
         c.uninspectable_h2c, c.responses_unfollowed,
         e.rx[0], e.rx[1], e.tx[0], e.tx[1], e.injected, e.tx_ring_full, e.inject_failed, e.fill_short,
-        bypass_entries_written, bypass_entries_expired, bypass_write_errors));
+        bypass_entries_written, bypass_entries_expired, bypass_write_errors, c.body_skips,
+        body_skips_written, body_skips_removed, static_cast<double>(c.body_bytes_skipped) / 1e6));
     reported = c;
 }
 
@@ -233,7 +303,6 @@ Status Controller::run(const std::atomic<bool>& stop) {
         return s.serve_frame(in, frame, inject);
     };
     uint64_t now = monotonic_now_ns();
-    const uint64_t bypass_ttl = std::min<uint64_t>(s.config.gateway.flows.idle_timeout_ns, kBypassTtlNs);
     uint64_t last_beat = 0, last_sweep = now, last_bypass_sweep = now, last_report = now;
     Status result;
     s.log_line(fmt::format("serving {} (client side) <-> {} (server side): {} AF_XDP sockets, {} "
@@ -254,15 +323,15 @@ Status Controller::run(const std::atomic<bool>& stop) {
             break;
         }
         now = monotonic_now_ns();
-        if (!s.new_bypasses.empty()) s.flush_bypasses(now);
+        if (!s.bypass_changes.empty()) s.flush_bypasses(now);
         if (now - last_sweep >= kSweepIntervalNs) {
+            s.note_kernel_activity();
             s.table->expire_idle();
             s.note_client_overflow();
             last_sweep = now;
         }
         if (now - last_bypass_sweep >= kBypassSweepIntervalNs) {
-            if (auto expired = expire_bypass(s.gateway, now - std::min(now, bypass_ttl)))
-                s.bypass_entries_expired += *expired;
+            if (auto expired = s.expire_bypasses(now)) s.bypass_entries_expired += *expired;
             last_bypass_sweep = now;
         }
         if (s.options.stats_interval_ns && now - last_report >= s.options.stats_interval_ns) {

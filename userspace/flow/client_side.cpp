@@ -192,6 +192,7 @@ void FlowTable::Impl::answer_now(Flow& flow, const packet::TcpFrame& tmpl, packe
     flow.after_answer_seq = server_seq + static_cast<uint32_t>(flow.answer.size()) + 1;
     flow.state = State::rejected;
     flow.answer.clear();
+    end_body_skip(flow, out);  // the backend is reset: none of its bytes may reach the client now
 }
 
 }  // namespace xt::flow

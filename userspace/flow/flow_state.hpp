@@ -90,6 +90,7 @@ struct Flow {
     std::deque<std::optional<std::size_t>> pending_endpoints;  // per allowed request, FIFO
     bool interim_response = false;  // the response in progress is a 1xx: its end is not counted
     bool responses_lost = false;    // the response stream broke: requests are still judged
+    std::optional<BodySkip> body_skip;  // a server body the kernel may bridge (flow_table.hpp)
 
     // A decided rejection (reject_pending waits for outstanding responses; rejected: answered).
     std::string answer;               // the HTTP bytes
@@ -148,8 +149,17 @@ struct FlowTable::Impl {
     void reject(Flow& flow, const packet::TcpFrame& seg, std::string response, uint32_t message_seq,
                 Verdict& out);
     Verdict rejected_client(Flow& flow, const packet::TcpFrame& seg);
+    // Forgets the flow's body skip, asking the controller to remove it from the kernel.
+    void end_body_skip(Flow& flow, Verdict& out);
+
     // server_side.cpp
     Verdict server_segment(Flow& flow, const packet::TcpFrame& seg);
+    // A server segment beyond a gap that lies in the skipped body: the kernel delivered the gap,
+    // the parser skips it. False (nothing changed) for any other gap.
+    bool skip_gap(Flow& flow, const packet::TcpFrame& seg);
+    // Ends the body skip whose last byte came through; asks for one when the parser is inside a
+    // Content-Length body long enough.
+    void update_body_skip(Flow& flow, Verdict& out);
     void server_in_order(Flow& flow, const packet::TcpFrame& seg, std::size_t skip, Verdict& out);
     void answer_now(Flow& flow, const packet::TcpFrame& tmpl, packet::Sender sender,
                     uint32_t server_seq, Verdict& out);

@@ -97,9 +97,20 @@ void FlowTable::Impl::to_bypass(Flow& flow, Verdict& out, bool from_client) {
     flow.state = State::bypass;
     out.bypass_flow = flow.key;
     ++counters.bypassed_flows;
+    // The whole-flow entry the controller writes replaces a body skip of the same key in the
+    // kernel (bridging everything the skip bridged): nothing to remove there.
+    flow.body_skip.reset();
     // Held client frames were never forwarded: they go to the backend now. Server copies were.
     release_held(flow, flow.client, from_client ? &out.onward : &out.back);
     release_held(flow, flow.server, nullptr);
+}
+
+void FlowTable::Impl::end_body_skip(Flow& flow, Verdict& out) {
+    if (!flow.body_skip) return;
+    flow.body_skip.reset();
+    // Asked for in this verdict too (one body ended, the next began): never to be written now.
+    out.body_skip.reset();
+    out.body_skip_done = flow.key;
 }
 
 std::optional<HeldSegment> FlowTable::Impl::next_ready(Direction& dir) {
@@ -188,6 +199,7 @@ void FlowTable::Impl::reset_both(Flow& flow, const packet::TcpFrame& seg, bool f
     flow.state = State::rejected;
     flow.answer.clear();
     flow.after_answer_seq = client_rcv;
+    end_body_skip(flow, out);  // none of the backend's bytes may reach the client now
     release_held(flow, flow.client, nullptr);
     release_held(flow, flow.server, nullptr);
 }
@@ -196,6 +208,7 @@ void FlowTable::Impl::lose_responses(Flow& flow, const packet::TcpFrame& seg, Ve
     if (flow.responses_lost) return;
     flow.responses_lost = true;
     ++counters.responses_unfollowed;
+    end_body_skip(flow, out);  // its end would never be seen
     buffered_total -= flow.server.head_bytes;
     flow.server.head_bytes = 0;
     release_held(flow, flow.server, nullptr);  // copies only: the frames were forwarded
@@ -243,11 +256,15 @@ Verdict FlowTable::on_frame(std::span<const uint8_t> frame) {
                             : FlowKey{seg.ends.dst, seg.ends.src, seg.ends.dst_port, seg.ends.src_port};
     auto it = m.flows.find(key);
     const bool client_syn = from_client && seg.has(tcp_flag::syn) && !seg.has(tcp_flag::ack);
+    std::optional<FlowKey> reused_skip;
     if (it != m.flows.end() && client_syn &&
         (it->second.state != State::inspecting || !it->second.client.seq_known ||
          it->second.client.next_seq != seg.seq + 1)) {
         // A new connection reusing the 5-tuple of one we still remember (rejected, bypassed or
         // never closed in our sight): start afresh rather than judge it by the old one's state.
+        // (The program deleted the kernel's entry at this SYN; a body skip still on its way there
+        // is removed after it.)
+        if (it->second.body_skip) reused_skip = key;
         m.remove(it);
         ++m.counters.flows_closed;
         it = m.flows.end();
@@ -274,12 +291,16 @@ Verdict FlowTable::on_frame(std::span<const uint8_t> frame) {
             reset.at_ns = flow.last_seen_ns;
             m.observer(reset);
         }
+        Verdict closed;
+        m.end_body_skip(flow, closed);
         m.remove(it);
         ++m.counters.flows_closed;
-        return {};
+        return closed;
     }
     Verdict v = from_client ? m.client_segment(flow, seg) : m.server_segment(flow, seg);
+    if (reused_skip && !v.body_skip_done) v.body_skip_done = reused_skip;
     if (flow.client.fin_seen && (flow.server.fin_seen || flow.state == State::rejected)) {
+        m.end_body_skip(flow, v);
         m.remove(it);
         ++m.counters.flows_closed;
     }
@@ -302,6 +323,21 @@ std::size_t FlowTable::expire_idle() {
     return removed;
 }
 
+std::vector<FlowKey> FlowTable::body_skips() const {
+    std::vector<FlowKey> keys;
+    for (const auto& [key, flow] : impl_->flows)
+        if (flow.body_skip) keys.push_back(key);
+    return keys;
+}
+
+void FlowTable::kernel_activity(const FlowKey& key, uint64_t at_ns) {
+    auto it = impl_->flows.find(key);
+    if (it == impl_->flows.end() || !it->second.body_skip) return;
+    // Never ahead of our own clock: expire_idle measures idle time as now - last_seen_ns.
+    Flow& flow = it->second;
+    flow.last_seen_ns = std::max(flow.last_seen_ns, std::min(at_ns, impl_->clock()));
+}
+
 void FlowTable::set_response_observer(std::function<void(const ResponseRecord&)> observer) {
     impl_->observer = std::move(observer);
 }
@@ -314,7 +350,7 @@ std::optional<FlowInfo> FlowTable::info(const FlowKey& key) const {
     auto it = impl_->flows.find(key);
     if (it == impl_->flows.end()) return std::nullopt;
     const Flow& f = it->second;
-    return FlowInfo{f.state, f.requests_allowed, f.responses_done, f.buffered()};
+    return FlowInfo{f.state, f.requests_allowed, f.responses_done, f.buffered(), f.body_skip};
 }
 
 }  // namespace xt::flow

@@ -22,6 +22,17 @@
 //   backend an RST. Afterwards the flow answers a client FIN with an ACK and client data with RST.
 // - Responses: every status line is reported (ResponseRecord) with the endpoint of its request;
 //   so is a backend RST that leaves requests unanswered (status 0).
+// - Response bodies skip the controller: once a server segment leaves the parser inside a
+//   Content-Length body with at least min_body_skip_bytes to come, the verdict asks for a BodySkip
+//   (the kernel bridges the server segments inside it: bpf/abi.h, XT_BYPASS_RESPONSE_BODY). The
+//   segment with the body's last byte still comes here, so every response end is seen (deferred
+//   rejections, response counts) and the next head is parsed here; a later server segment beyond
+//   a gap inside the skipped body means the kernel delivered the gap: the parser skips it unread
+//   (StreamParser::skip_body) and the segment is parsed in order. Body segments that reach us
+//   anyway (before the entry exists, after an LRU eviction) are parsed as usual; retransmissions
+//   of skipped bytes are old: forwarded, never parsed. The verdict asks to remove the skip when
+//   that body's last byte came through, or the flow is closed, reset or rejected (a flow switched
+//   to bypass needs no removal: its whole-flow entry replaces the skip). Requests never skip.
 //
 // The rule: the table never stops inspecting a connection the backend still reads as HTTP.
 // - Protocol switches: a request with Upgrade or CONNECT is judged like any other and the bytes
@@ -47,7 +58,8 @@
 // - Mid-stream flows (seen first without SYN, e.g. after a controller restart) are parsed from
 //   their first payload byte; if that is not the start of a message the parser refuses it.
 // - Idle flows are removed after idle_timeout_ns (expire_idle(), driven by the injected clock);
-//   flows are removed at once on RST and when both sides have sent FIN.
+//   flows are removed at once on RST and when both sides have sent FIN. A body the kernel bridges
+//   is activity we do not see: the controller reports it (kernel_activity) before expiring flows.
 #pragma once
 
 #include <cstddef>
@@ -78,12 +90,22 @@ struct FlowKeyHash {
     std::size_t operator()(const FlowKey& k) const;
 };
 
+// Bodies shorter than this are parsed here: installing an entry in the kernel and having its end
+// come back costs a map write, a delete and a few segments' round trip, worth it only for bodies of
+// a dozen segments or more (a 16 KiB body is 12 segments of 1448 bytes).
+inline constexpr uint64_t kMinBodySkipBytes = 16 * 1024;
+// The longest range one skip covers. The program compares sequence numbers as signed 32-bit
+// differences (bpf/abi.h, xt_seq_within), so a range must stay well under 2^31 bytes; a longer
+// body is skipped in parts, each one installed when the previous one's last byte came through.
+inline constexpr uint64_t kMaxBodySkipBytes = 1ull << 30;
+
 struct FlowTableOptions {
     std::vector<uint16_t> http_ports = HttpPorts{}.values();  // the one default (input/http_ports)
     uint64_t max_flows = 65536;
     uint64_t max_buffered_bytes_per_flow = 65536;
     uint64_t max_buffered_bytes_total = 64ull << 20;
     uint64_t idle_timeout_ns = 60'000'000'000;
+    uint64_t min_body_skip_bytes = kMinBodySkipBytes;
     http::StreamLimits stream_limits;
     config::OnUninspectable on_uninspectable = config::OnUninspectable::close;
 
@@ -97,13 +119,32 @@ enum class Action {
     drop,     // do not transmit the frame (held, rejected, or answered)
 };
 
+// A response body the kernel may bridge without us: server sequence numbers [start_seq, end_seq),
+// except the segment carrying byte end_seq - 1 (bpf/abi.h, XT_BYPASS_RESPONSE_BODY).
+struct BodySkip {
+    FlowKey flow;
+    uint32_t start_seq = 0;
+    uint32_t end_seq = 0;
+};
+
 struct Verdict {
+    Verdict() = default;
+    // The common verdicts in one expression; the body-skip requests are set by name.
+    Verdict(Action a, std::vector<packet::Frame> to_back, std::vector<packet::Frame> to_onward,
+            std::optional<FlowKey> bypass)
+        : action(a), back(std::move(to_back)), onward(std::move(to_onward)), bypass_flow(std::move(bypass)) {}
+
     Action action = Action::forward;
     std::vector<packet::Frame> back;    // transmit out of the port the frame came in on
     std::vector<packet::Frame> onward;  // transmit out of the other port, after the frame
     // Set on the frame that switches a connection to bypass (or finds the table full): the flow
     // the kernel may bridge from now on without the controller.
     std::optional<FlowKey> bypass_flow;
+    // A body skip of the flow ended: its last byte came through, or the flow was closed, reset or
+    // rejected. Apply before body_skip and bypass_flow, which replace the entry when also set.
+    std::optional<FlowKey> body_skip_done;
+    // Set on the server segment after which a response body may skip the controller.
+    std::optional<BodySkip> body_skip;
     bool forwards() const { return action != Action::drop; }
 };
 
@@ -140,6 +181,8 @@ struct FlowCounters {
     uint64_t responses = 0;
     uint64_t retransmissions = 0;   // segments carrying no new byte
     uint64_t out_of_order = 0;      // segments held or queued beyond a gap
+    uint64_t body_skips = 0;        // response bodies (or parts) handed to the kernel
+    uint64_t body_bytes_skipped = 0;  // of them: bytes the kernel delivered, never parsed here
 };
 
 // What tests and metrics may see of one flow.
@@ -148,6 +191,7 @@ struct FlowInfo {
     uint64_t requests = 0;
     uint64_t responses = 0;
     uint64_t buffered_bytes = 0;
+    std::optional<BodySkip> body_skip;  // the one the kernel may be bridging now
 };
 
 // Not thread-safe: one thread (the AF_XDP engine's) owns a table and sees both directions.
@@ -162,6 +206,12 @@ public:
     Verdict on_frame(std::span<const uint8_t> frame);
     // Removes flows idle longer than idle_timeout_ns; returns how many.
     std::size_t expire_idle();
+    // The flows whose body skip the kernel may be bridging now.
+    std::vector<FlowKey> body_skips() const;
+    // The kernel bridged a segment of `key`'s skipped body at `at_ns` (the entry's last_ns): the
+    // flow was active then, though we saw nothing. Call before expire_idle() for every body_skips()
+    // flow, so a download the kernel carries is not mistaken for an idle flow.
+    void kernel_activity(const FlowKey& key, uint64_t at_ns);
 
     void set_response_observer(std::function<void(const ResponseRecord&)> observer);
 

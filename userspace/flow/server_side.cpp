@@ -1,11 +1,14 @@
-// Server segments: status lines for the circuit breaker, and the moment a deferred rejection may
-// be answered (the backend has finished every response before it).
+// Server segments: status lines for the circuit breaker, the moment a deferred rejection may
+// be answered (the backend has finished every response before it), and the response bodies the
+// kernel may bridge without us (body skips, flow_table.hpp).
+#include <algorithm>
 #include <string_view>
 
 #include "flow_state.hpp"
 
 namespace xt::flow {
 
+using packet::seq_before;
 namespace tcp_flag = packet::tcp_flag;
 
 namespace {
@@ -50,7 +53,8 @@ Verdict FlowTable::Impl::server_segment(Flow& flow, const packet::TcpFrame& seg)
     }
 
     Verdict out;
-    const SequenceSplit split = split_sequence(s, seg);
+    SequenceSplit split = split_sequence(s, seg);
+    if (split.kind == SequenceSplit::Kind::future && skip_gap(flow, seg)) split = split_sequence(s, seg);
     if (split.kind == SequenceSplit::Kind::future) {
         // Forwarded at once (responses need no verdict); only the copy waits to be parsed.
         ++counters.out_of_order;
@@ -85,7 +89,39 @@ Verdict FlowTable::Impl::server_segment(Flow& flow, const packet::TcpFrame& seg)
             answer_now(flow, seg, packet::Sender::server, s.next_seq, out);
         }
     }
+    update_body_skip(flow, out);
     return out;
+}
+
+bool FlowTable::Impl::skip_gap(Flow& flow, const packet::TcpFrame& seg) {
+    Direction& s = flow.server;
+    if (!flow.body_skip) return false;
+    // The kernel bridges only segments inside [start_seq, end_seq - 1): a gap that starts there
+    // and a segment that starts before end_seq (it carries the last byte, or lies inside) mean
+    // the gap's bytes are body bytes the kernel passed on. They are never parsed, so whether they
+    // have reached the client yet does not matter: the body's length says where it ends.
+    if (seq_before(s.next_seq, flow.body_skip->start_seq) || !seq_before(seg.seq, flow.body_skip->end_seq))
+        return false;
+    const uint32_t gap = seg.seq - s.next_seq;
+    if (!s.parser.skip_body(gap)) return false;  // cannot happen: the parser is inside that body
+    s.next_seq = seg.seq;
+    counters.body_bytes_skipped += gap;
+    return true;
+}
+
+void FlowTable::Impl::update_body_skip(Flow& flow, Verdict& out) {
+    Direction& s = flow.server;
+    if (flow.body_skip && !seq_before(s.next_seq, flow.body_skip->end_seq)) end_body_skip(flow, out);
+    // Only while this flow's responses are followed here (a rejected flow's backend is reset, a
+    // bypassed one is bridged whole), and one skip at a time.
+    if (flow.body_skip || s.fin_seen || (flow.state != State::inspecting && flow.state != State::reject_pending))
+        return;
+    const std::optional<uint64_t> left = s.parser.body_left();
+    if (!left || *left < options.min_body_skip_bytes) return;
+    const auto length = static_cast<uint32_t>(std::min(*left, kMaxBodySkipBytes));
+    flow.body_skip = BodySkip{flow.key, s.next_seq, s.next_seq + length};
+    out.body_skip = flow.body_skip;
+    ++counters.body_skips;
 }
 
 void FlowTable::Impl::server_in_order(Flow& flow, const packet::TcpFrame& seg, std::size_t skip,

@@ -20,6 +20,8 @@ struct StreamParser::State {
     uint64_t message_start = 0;
     bool in_head = false;         // between the first byte of a message and its head's end
     bool in_body = false;         // between head end and message end
+    bool length_body = false;     // ... of a Content-Length body: http_parser counts down what is
+                                  // left of it in parser.content_length (skip_body relies on it)
     bool began = false;           // the parser saw the first byte of the current message
     uint64_t head_bytes = 0;
     bool tunnel = false;
@@ -301,6 +303,7 @@ Result<std::vector<StreamEvent>> StreamParser::feed(std::string_view bytes) {
                 s.head = MessageHead{};
                 s.in_head = false;
                 s.in_body = true;
+                s.length_body = e.head.framing == BodyFraming::content_length;
                 if (e.head.framing == BodyFraming::tunnel) s.tunnel = true;
                 s.close_after_message = !e.head.keep_alive && e.head.framing != BodyFraming::tunnel &&
                             !(s.kind == StreamKind::responses && e.head.status / 100 == 1);
@@ -310,7 +313,7 @@ Result<std::vector<StreamEvent>> StreamParser::feed(std::string_view bytes) {
                 e.type = StreamEvent::Type::message_end;
                 e.message_start = s.message_start;
                 e.offset = s.consumed + used;
-                s.in_head = s.in_body = s.began = false;
+                s.in_head = s.in_body = s.length_body = s.began = false;
                 s.closing = s.close_after_message;
                 events.push_back(std::move(e));
             }
@@ -327,6 +330,32 @@ Result<std::vector<StreamEvent>> StreamParser::feed(std::string_view bytes) {
     return events;
 }
 
+std::optional<uint64_t> StreamParser::body_left() const {
+    const State& s = *state_;
+    if (s.failure || !s.length_body || s.parser.content_length == 0 || s.parser.content_length == ULLONG_MAX)
+        return std::nullopt;
+    return s.parser.content_length;
+}
+
+Status StreamParser::skip_body(uint64_t n) {
+    State& s = *state_;
+    if (s.failure) return tl::unexpected(s.failure->error);
+    const auto left = body_left();
+    if (!left)
+        return failf(ErrorKind::invalid_input, "HTTP {} stream: cannot skip {} bytes at stream byte {}: "
+                     "not inside a Content-Length body", s.messages(), n, s.consumed);
+    // The body's last byte must be fed: that is where the message ends and its event comes from.
+    if (n >= *left)
+        return failf(ErrorKind::invalid_input, "HTTP {} stream: cannot skip {} bytes at stream byte {}: "
+                     "only {} are left of the body, and its last byte must be parsed",
+                     s.messages(), n, s.consumed, *left);
+    // http_parser reads an identity body by counting content_length down and touches nothing else
+    // (no callback of ours is set for body bytes): lowering it is what feeding n bytes would do.
+    s.parser.content_length -= n;
+    s.consumed += n;
+    return {};
+}
+
 Result<std::vector<StreamEvent>> StreamParser::finish() {
     State& s = *state_;
     if (s.failure) return tl::unexpected(s.failure->error);
@@ -341,7 +370,7 @@ Result<std::vector<StreamEvent>> StreamParser::finish() {
         e.type = StreamEvent::Type::message_end;
         e.message_start = s.message_start;
         e.offset = s.consumed;
-        s.in_head = s.in_body = s.began = false;
+        s.in_head = s.in_body = s.length_body = s.began = false;
         events.push_back(std::move(e));
     } else if (err != HPE_OK) {
         return s.die(ErrorKind::invalid_input, parse_error(s, &s.parser, s.consumed));

@@ -73,6 +73,15 @@ public:
     // response to HEAD is known to have no body and a 2xx to CONNECT to start a tunnel.
     void expect_response_to(std::string_view method);
 
+    // Inside a Content-Length body: how many of its bytes are still to come (> 0); else nullopt.
+    std::optional<uint64_t> body_left() const;
+    // Advances through a Content-Length body by `n` bytes without being given them, as if they had
+    // been fed: for bytes the flow layer let pass without reading (a response body the kernel
+    // bridged). Refused, with the stream left as it was, outside such a body or when `n` would
+    // reach the body's end (n >= body_left()): the last byte is always fed, so message_end comes
+    // from feed() as usual.
+    Status skip_body(uint64_t n);
+
     uint64_t offset() const;       // bytes consumed so far
     bool in_message() const;       // some bytes of an unfinished message were seen
     bool tunnel() const;           // a response switched protocols: the rest is not HTTP

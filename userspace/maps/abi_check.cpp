@@ -23,7 +23,9 @@ static_assert(offsetof(xt_config, http_ports) == 24 + 3 * sizeof(xt_rate));
 static_assert(sizeof(xt_heartbeat) == 24);
 static_assert(sizeof(xt_flow_key) == 40);
 static_assert(offsetof(xt_flow_key, client_port) == 32);
-static_assert(sizeof(xt_bypass) == 8);
+static_assert(sizeof(xt_bypass) == 24);
+static_assert(offsetof(xt_bypass, kind) == 8);
+static_assert(offsetof(xt_bypass, body_end) == 16);
 static_assert(offsetof(xt_stats, passed) + XT_DROP_SYN_GLOBAL * sizeof(xt_counter) ==
               offsetof(xt_stats, syn_global));
 static_assert(sizeof(xt_drop_tally) == 24);

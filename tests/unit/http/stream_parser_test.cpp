@@ -309,3 +309,73 @@ TEST(StreamParser, BytesAfterAClosingRequestAreRefused) {
     ASSERT_EQ(first->size(), 2u);
     EXPECT_FALSE(q.feed("x"));
 }
+
+// skip_body: the bytes of a Content-Length body the flow layer let pass unread (a response body
+// the kernel bridged) are counted, never fed; the body's last byte is fed as usual.
+TEST(StreamParser, SkipBodyAdvancesAContentLengthBodyWithoutItsBytes) {
+    const std::string head = "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n";
+    const std::string next = "HTTP/1.1 204 No Content\r\n\r\n";
+    StreamParser p(StreamKind::responses);
+    auto events = p.feed(head + std::string(1000, 'x'));
+    ASSERT_TRUE(events) << events.error().message;
+    ASSERT_EQ(p.body_left(), 99000u);
+    ASSERT_TRUE(p.skip_body(98000));
+    EXPECT_EQ(p.body_left(), 1000u);
+    EXPECT_EQ(p.offset(), head.size() + 99000);
+    ASSERT_TRUE(p.feed(std::string(999, 'y')));
+    // Skipping the last byte, or beyond it, is refused and changes nothing.
+    EXPECT_FALSE(p.skip_body(1));
+    EXPECT_FALSE(p.skip_body(2));
+    EXPECT_EQ(p.body_left(), 1u);
+    events = p.feed("z" + next);
+    ASSERT_TRUE(events) << events.error().message;
+    EXPECT_EQ(ends(*events), (std::vector<uint64_t>{head.size() + 100000, head.size() + 100000 + next.size()}));
+    ASSERT_EQ(heads(*events).size(), 1u);
+    EXPECT_EQ(heads(*events)[0]->head.status, 204u);
+    EXPECT_EQ(heads(*events)[0]->message_start, head.size() + 100000);
+    EXPECT_FALSE(p.body_left());
+}
+
+TEST(StreamParser, SkipBodyOnlyInsideAContentLengthBody) {
+    StreamParser idle(StreamKind::responses);
+    EXPECT_FALSE(idle.body_left());
+    auto refused = idle.skip_body(1);
+    ASSERT_FALSE(refused);
+    EXPECT_NE(refused.error().message.find("not inside a Content-Length body"), std::string::npos)
+        << refused.error().message;
+
+    StreamParser in_head(StreamKind::responses);
+    ASSERT_TRUE(in_head.feed("HTTP/1.1 200 OK\r\nContent-Len"));
+    EXPECT_FALSE(in_head.skip_body(1));
+
+    StreamParser chunked(StreamKind::responses);
+    ASSERT_TRUE(chunked.feed("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4000\r\nab"));
+    EXPECT_FALSE(chunked.body_left());
+    EXPECT_FALSE(chunked.skip_body(10));
+
+    StreamParser until_close(StreamKind::responses);
+    ASSERT_TRUE(until_close.feed("HTTP/1.0 200 OK\r\n\r\nbody until close"));
+    EXPECT_FALSE(until_close.body_left());
+    EXPECT_FALSE(until_close.skip_body(10));
+
+    StreamParser head_response(StreamKind::responses);
+    head_response.expect_response_to("HEAD");
+    ASSERT_TRUE(head_response.feed("HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n"));
+    EXPECT_FALSE(head_response.body_left()) << "a response to HEAD has no body";
+
+    // A request body too: the parser does not care which direction it reads.
+    StreamParser upload(StreamKind::requests);
+    ASSERT_TRUE(upload.feed("POST /u HTTP/1.1\r\nContent-Length: 10\r\n\r\nab"));
+    EXPECT_EQ(upload.body_left(), 8u);
+    ASSERT_TRUE(upload.skip_body(7));
+    auto done = upload.feed("j");
+    ASSERT_TRUE(done) << done.error().message;
+    EXPECT_EQ(ends(*done), std::vector<uint64_t>{upload.offset()});
+
+    StreamParser dead(StreamKind::responses);
+    auto broken = dead.feed("SSH-2.0-OpenSSH\r\n");
+    ASSERT_FALSE(broken);
+    auto after = dead.skip_body(1);
+    ASSERT_FALSE(after);
+    EXPECT_EQ(after.error().message, broken.error().message) << "a dead stream stays dead";
+}
