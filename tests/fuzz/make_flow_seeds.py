@@ -237,6 +237,17 @@ def reproducers():
     x = Script()
     x.conn([HEAD_WITHOUT_END, CRLF, GET_LIMITED, GET_LIMITED])
     r["idle-expiry-inside-head"] = x.client(len(HEAD_WITHOUT_END[1])).clock("61s").client_rest()
+    # The backend has closed its side; a third request, rejected while two responses are still
+    # outstanding, comes with the client's FIN. The table drops that segment (the answer waits) but
+    # counts the FIN as seen, so with both FINs "seen" it removes the flow: no answer, no RST to the
+    # backend, which never got the FIN and still reads. The client then sends a byte after the
+    # rejected request (the table picks the connection up there) and the rejected request again,
+    # which is forwarded as old bytes.
+    g = len(CLIENT[GET_LIMITED])
+    x = Script()
+    x.conn([GET_LIMITED] * 4)
+    r["fin-forgets-pending-rejection"] = (x.op(S_FIN).client(2 * g).op(C_NEXT_FIN, 0, bytes([g - 1]))
+                                          .client_at(3 * g, 1).client_at(2 * g, g + 6))
     return r
 
 
