@@ -15,7 +15,7 @@
 # XT_DIFF_SAVE=DIR keeps failing mutants as .stream files (the lab's temp dir is removed on exit).
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/gateway_lib.sh"
-e2e_init gateway_differential nginx
+e2e_init gateway_differential nginx curl
 
 DIFF_DIR="$E2E_DIR/differential"
 CAPACITY=2
@@ -87,5 +87,5 @@ ip netns exec "$NS_C" timeout 120 "$PY" "$DIFF_DIR/differential.py" run --server
 log "daemon: $(daemon_counters)"
 kill -0 "$DAEMON_PID" 2>/dev/null || fail "xdp-throttled died during the replay: $(tail -5 "$XT_TMP/daemon.log")"
 daemon_stop
-((rc == 0)) || fail "nginx served more than $CAPACITY requests for /limited to some source (see FAIL lines above)"
+((rc == 0)) || fail "differential replay exit $rc: a source was served more than $CAPACITY requests for /limited (FAIL lines above), or the replay itself went wrong"
 pass "no source was served more than $CAPACITY requests for /limited"

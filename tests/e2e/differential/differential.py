@@ -489,7 +489,9 @@ def play_all(streams, sources, args):
         t.start()
     for t in threads:
         t.join(args.stream_deadline + 5)
-    return [r for r in results if r is not None]
+    # A stream still running is reported (and its source checked) all the same.
+    return [r or Played(stream=streams[i], source=sources[i], split="?", ends=["still running"])
+            for i, r in enumerate(results)]
 
 
 # ---- what nginx and the controller say ---------------------------------------------------------------
@@ -499,17 +501,20 @@ NGINX_LINE = re.compile(r'^(\S+) (\d{3}) "((?:[^"\\]|\\.)*)" "((?:[^"\\]|\\.)*)"
 
 
 def nginx_entries(path):
-    out = []
+    """The log's entries, and the lines that did not parse (each one could hide a served request)."""
+    out, unread = [], []
     try:
         text = Path(path).read_text(encoding="utf-8", errors="replace")
     except FileNotFoundError:
-        return out
+        return out, [f"no access log at {path}"]
     for line in text.splitlines():
         m = NGINX_LINE.match(line)
         if m:
             out.append({"addr": m.group(1), "status": int(m.group(2)), "uri": m.group(3),
                         "request": m.group(4), "conn": int(m.group(5)), "line": line})
-    return out
+        else:
+            unread.append(line)
+    return out, unread
 
 
 def served_limited(entry):
@@ -622,7 +627,9 @@ def run(args):
         before = after or before
 
     time.sleep(0.3)  # nginx logs a request when it finishes it; the last ones of the last batch
-    entries = nginx_entries(args.nginx_log)
+    entries, unread = nginx_entries(args.nginx_log)
+    for line in unread[:10]:
+        print(f"differential: cannot read nginx's log line: {line[:300]}")
     by_addr = defaultdict(list)
     for e in entries:
         by_addr[e["addr"]].append(e)
@@ -680,7 +687,7 @@ def run(args):
           f"{served_total} requests ({limited_total} x 2xx {LIMITED}); max {LIMITED} 2xx per source "
           f"{max_per_source} (capacity {args.capacity}); {len(failures)} stream(s) over the limit"
           + (": " + " ".join(p.stream.name for p, _ in failures) if failures else ""))
-    if not played_all:
+    if not played_all or unread:
         return 1
     return 1 if failures else 0
 
