@@ -72,7 +72,7 @@ SequenceSplit split_sequence(const Direction& dir, const packet::TcpFrame& seg);
 
 using State = FlowInfo::State;
 
-enum class Uninspectable { parse_error, head_too_large, buffer_limit, h2c };
+enum class Uninspectable { parse_error, head_too_large, buffer_limit, h2c, gap };
 
 struct Flow {
     Flow(const FlowKey& k, const http::StreamLimits& limits)
@@ -90,6 +90,9 @@ struct Flow {
     std::deque<std::optional<std::size_t>> pending_endpoints;  // per allowed request, FIFO
     bool interim_response = false;  // the response in progress is a 1xx: its end is not counted
     bool responses_lost = false;    // the response stream broke: requests are still judged
+    // A client SYN with another sequence number while this flow lives: a new connection only if
+    // the backend answers it with a SYN-ACK (it ignores such a SYN on an open connection).
+    std::optional<packet::Frame> pending_syn;
     std::optional<BodySkip> body_skip;  // a server body the kernel may bridge (flow_table.hpp)
 
     // A decided rejection (reject_pending waits for outstanding responses; rejected: answered).
@@ -110,6 +113,9 @@ struct FlowTable::Impl {
     policy::Clock clock;
     std::function<void(const ResponseRecord&)> observer;
     std::unordered_map<FlowKey, Flow, FlowKeyHash> flows;
+    // Connections forgotten while inside a request (idle expiry): their next segment is reset, never
+    // picked up as if a request started there. Value: when the tombstone itself is dropped.
+    std::unordered_map<FlowKey, uint64_t, FlowKeyHash> tombstones;
     uint64_t buffered_total = 0;
     FlowCounters counters;
 
@@ -126,6 +132,8 @@ struct FlowTable::Impl {
                        std::optional<uint32_t> answer_at, Verdict& out);
     // Resets both ends now (client: as the server; backend: as the client).
     void reset_both(Flow& flow, const packet::TcpFrame& seg, bool from_client, Verdict& out);
+    // The same for a connection no longer in the table: rcv_nxt of each end read off `seg`.
+    Verdict reset_unknown(const packet::TcpFrame& seg, bool from_client);
     // Stops parsing responses on this flow (requests are still judged).
     void lose_responses(Flow& flow, const packet::TcpFrame& seg, Verdict& out);
     // Copies a segment beyond a gap; false at a buffer limit.

@@ -158,6 +158,7 @@ bool FlowTable::Impl::cannot_follow(Flow& flow, const packet::TcpFrame& seg, Uni
     case Uninspectable::head_too_large: ++counters.uninspectable_head_too_large; break;
     case Uninspectable::buffer_limit: ++counters.uninspectable_buffer_limit; break;
     case Uninspectable::h2c: ++counters.uninspectable_h2c; break;
+    case Uninspectable::gap: ++counters.uninspectable_gap; break;
     }
     if (options.on_uninspectable == config::OnUninspectable::bypass) {
         to_bypass(flow, out, true);
@@ -178,12 +179,11 @@ bool FlowTable::Impl::cannot_follow(Flow& flow, const packet::TcpFrame& seg, Uni
     return false;
 }
 
-void FlowTable::Impl::reset_both(Flow& flow, const packet::TcpFrame& seg, bool from_client, Verdict& out) {
-    // To the client as the server: its rcv_nxt is the ACK field of its own segment, or the
-    // sequence number of the server segment we are dropping. To the backend as the client: the
-    // first client byte it never received.
-    const uint32_t client_rcv = from_client ? seg.ack : seg.seq;
-    const uint32_t backend_rcv = flow.forwarded_known ? flow.forwarded_end : (from_client ? seg.seq : seg.ack);
+namespace {
+
+// RST to the client (as the server, seq = its rcv_nxt) and to the backend (as the client).
+void reset_frames(const packet::TcpFrame& seg, bool from_client, uint32_t client_rcv,
+                  uint32_t backend_rcv, Verdict& out) {
     packet::SegmentFields to_client;
     to_client.seq = client_rcv;
     to_client.flags = tcp_flag::rst;
@@ -196,6 +196,24 @@ void FlowTable::Impl::reset_both(Flow& flow, const packet::TcpFrame& seg, bool f
         seg, from_client ? packet::Orientation::reversed : packet::Orientation::as_template, to_client));
     toward_backend.push_back(packet::build_segment(
         seg, from_client ? packet::Orientation::as_template : packet::Orientation::reversed, to_backend));
+}
+
+}  // namespace
+
+Verdict FlowTable::Impl::reset_unknown(const packet::TcpFrame& seg, bool from_client) {
+    Verdict out;
+    out.action = Action::drop;
+    reset_frames(seg, from_client, from_client ? seg.ack : seg.seq, from_client ? seg.seq : seg.ack, out);
+    return out;
+}
+
+void FlowTable::Impl::reset_both(Flow& flow, const packet::TcpFrame& seg, bool from_client, Verdict& out) {
+    // To the client as the server: its rcv_nxt is the ACK field of its own segment, or the
+    // sequence number of the server segment we are dropping. To the backend as the client: the
+    // first client byte it never received.
+    const uint32_t client_rcv = from_client ? seg.ack : seg.seq;
+    const uint32_t backend_rcv = flow.forwarded_known ? flow.forwarded_end : (from_client ? seg.seq : seg.ack);
+    reset_frames(seg, from_client, client_rcv, backend_rcv, out);
     flow.state = State::rejected;
     flow.answer.clear();
     flow.after_answer_seq = client_rcv;
@@ -258,21 +276,42 @@ Verdict FlowTable::on_frame(std::span<const uint8_t> frame) {
     const bool client_syn = from_client && seg.has(tcp_flag::syn) && !seg.has(tcp_flag::ack);
     std::optional<FlowKey> reused_skip;
     if (it != m.flows.end() && client_syn &&
-        (it->second.state != State::inspecting || !it->second.client.seq_known ||
-         it->second.client.next_seq != seg.seq + 1)) {
-        // A new connection reusing the 5-tuple of one we still remember (rejected, bypassed or
-        // never closed in our sight): start afresh rather than judge it by the old one's state.
-        // (The program deleted the kernel's entry at this SYN; a body skip still on its way there
-        // is removed after it.)
-        if (it->second.body_skip) reused_skip = key;
-        m.remove(it);
-        ++m.counters.flows_closed;
-        it = m.flows.end();
+        !(it->second.state == State::inspecting && it->second.client.opened &&
+          it->second.client.next_seq == seg.seq + 1 && !it->second.forwarded_known)) {
+        // A SYN other than a retransmission of this flow's own: a new connection reusing the
+        // 4-tuple (the old one closed out of our sight), or a client's trick — a backend ignores a
+        // SYN on an open connection, and a table that started afresh would take the old
+        // connection's next bytes for retransmissions. Only the backend's SYN-ACK to it decides.
+        it->second.pending_syn = packet::Frame(seg.bytes.begin(), seg.bytes.end());
+        ++m.counters.ignored_syns;
+        return {};
+    }
+    if (it != m.flows.end() && !from_client && seg.has(tcp_flag::syn) && it->second.pending_syn) {
+        const packet::ParsedFrame syn = packet::parse_frame(*it->second.pending_syn);
+        if (seg.ack == syn.tcp.seq + 1) {
+            // The backend took it: a new connection. (The program deleted the kernel's entry at
+            // the SYN; a body skip still on its way there is removed after it.)
+            --m.counters.ignored_syns;
+            if (it->second.body_skip) reused_skip = key;
+            m.remove(it);
+            ++m.counters.flows_closed;
+            it = m.flows.emplace(key, Flow(key, m.options.stream_limits)).first;
+            ++m.counters.flows_created;
+            it->second.client.take_syn(syn.tcp);
+        }
     }
     if (it == m.flows.end()) {
         // Tracking starts at a client SYN or at the first payload; bare ACKs, FINs and RSTs of
         // connections we do not know (closed, expired, untracked) just pass.
+        if (client_syn) m.tombstones.erase(key);
         if (seg.has(tcp_flag::rst) || (seg.payload_len == 0 && !client_syn)) return {};
+        if (auto tomb = m.tombstones.find(key); tomb != m.tombstones.end()) {
+            // Forgotten inside a request: its bytes from here on belong to a head or body we lost.
+            m.tombstones.erase(tomb);
+            ++m.counters.uninspectable_gap;
+            ++m.counters.closed_uninspectable;
+            return m.reset_unknown(seg, from_client);
+        }
         if (m.flows.size() >= m.options.max_flows) expire_idle();
         if (m.flows.size() >= m.options.max_flows) {
             ++m.counters.untracked_full;
@@ -283,6 +322,13 @@ Verdict FlowTable::on_frame(std::span<const uint8_t> frame) {
     }
     Flow& flow = it->second;
     flow.last_seen_ns = m.clock();
+    if (seg.has(tcp_flag::rst) && from_client && flow.client.seq_known &&
+        seg.seq != flow.client.next_seq && !(flow.forwarded_known && seg.seq == flow.forwarded_end)) {
+        // Not at the backend's rcv_nxt: it answers with a challenge ACK and keeps the connection
+        // (RFC 5961), so we keep the flow too. Forgetting it would pick up the next bytes mid-request.
+        ++m.counters.ignored_rsts;
+        return {};
+    }
     if (seg.has(tcp_flag::rst)) {
         if (!from_client && flow.state == State::inspecting && flow.outstanding() > 0 && m.observer) {
             ResponseRecord reset;
@@ -314,11 +360,21 @@ std::size_t FlowTable::expire_idle() {
     for (auto it = m.flows.begin(); it != m.flows.end();) {
         auto next = std::next(it);
         if (now - it->second.last_seen_ns > m.options.idle_timeout_ns) {
+            // Inside a request (a head or body half sent): remember to reset it should it come
+            // back. A backend closes such a connection itself after its own timeout (nginx's
+            // client_header_timeout and client_body_timeout, 60 s), so the tombstone lives as long
+            // again. Bounded like the table.
+            if (m.options.on_uninspectable == config::OnUninspectable::close &&
+                it->second.client.parser.in_message() && it->second.state == State::inspecting &&
+                m.tombstones.size() < m.options.max_flows)
+                m.tombstones[it->first] = now + m.options.idle_timeout_ns;
             m.remove(it);
             ++removed;
         }
         it = next;
     }
+    for (auto it = m.tombstones.begin(); it != m.tombstones.end();)
+        it = now > it->second ? m.tombstones.erase(it) : std::next(it);
     m.counters.flows_expired += removed;
     return removed;
 }

@@ -172,6 +172,7 @@ struct FlowCounters {
     uint64_t uninspectable_head_too_large = 0;
     uint64_t uninspectable_buffer_limit = 0;
     uint64_t uninspectable_h2c = 0;
+    uint64_t uninspectable_gap = 0;        // bytes never seen (mid-stream pickup, expired mid-request)
     uint64_t closed_uninspectable = 0;     // connections we closed for one of those reasons
     uint64_t responses_unfollowed = 0;     // response streams we stopped parsing (requests still judged)
     uint64_t requests = 0;          // heads judged
@@ -180,6 +181,8 @@ struct FlowCounters {
     uint64_t rejections_abandoned = 0;  // deferred, then the backend closed first
     uint64_t responses = 0;
     uint64_t retransmissions = 0;   // segments carrying no new byte
+    uint64_t ignored_syns = 0;      // client SYNs on an open connection the backend did not take
+    uint64_t ignored_rsts = 0;      // client RSTs the backend would not accept (not at its rcv_nxt)
     uint64_t out_of_order = 0;      // segments held or queued beyond a gap
     uint64_t body_skips = 0;        // response bodies (or parts) handed to the kernel
     uint64_t body_bytes_skipped = 0;  // of them: bytes the kernel delivered, never parsed here

@@ -81,10 +81,16 @@ Verdict FlowTable::Impl::server_segment(Flow& flow, const packet::TcpFrame& seg)
     } else if (flow.state == State::reject_pending) {
         if (s.fin_seen) {
             // The backend closes first (a close-delimited response): the connection ends without
-            // the pipelined request ever being answered, as it would without us.
-            flow.state = State::bypass;
+            // the pipelined request ever being answered, as it would without us. Its last bytes
+            // and FIN go on; the backend is reset so that nothing the client sends after (its
+            // rejected request again) is read by a backend that only closed its sending side.
             ++counters.rejections_abandoned;
-            out.action = Action::bypass;
+            packet::SegmentFields rst;
+            rst.seq = flow.forwarded_known ? flow.forwarded_end : seg.ack;
+            rst.flags = tcp_flag::rst;
+            out.back.push_back(packet::build_segment(seg, packet::Orientation::reversed, rst));
+            flow.state = State::rejected;
+            end_body_skip(flow, out);
         } else if (flow.outstanding() == 0) {
             answer_now(flow, seg, packet::Sender::server, s.next_seq, out);
         }

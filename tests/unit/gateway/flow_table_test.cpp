@@ -752,8 +752,10 @@ TEST(FlowTableBodySkip, ResetFinAndReusedTupleRemoveTheSkip) {
 
     Conn again = downloading(40002);  // then a new connection on the same 4-tuple
     again.cseq = 777777;
-    v = h.feed(again.syn());
-    ASSERT_TRUE(v.body_skip_done) << "a client SYN reusing the tuple";
+    EXPECT_FALSE(h.feed(again.syn()).body_skip_done);  // the backend has not taken it yet
+    EXPECT_TRUE(h.table->info(again.key())->body_skip);
+    v = h.feed(again.syn_ack());
+    ASSERT_TRUE(v.body_skip_done) << "a new connection reusing the tuple";
     EXPECT_FALSE(h.table->info(again.key())->body_skip);
 }
 
@@ -788,4 +790,73 @@ TEST(FlowTableBodySkip, WhatTheKernelBridgesKeepsTheFlowFromExpiring) {
     h.table->kernel_activity(c.key(), h.now_ns + 5 * idle);  // never ahead of the table's clock
     h.now_ns += idle + 1;
     EXPECT_EQ(h.table->expire_idle(), 1u) << "stalled as long as any idle flow";
+}
+
+// Findings of fuzz.flow (tests/fuzz/repro-flow): ways to make the table forget a connection the
+// backend still reads.
+TEST(FlowTable, SynOnAnOpenConnectionChangesNothingUntilTheBackendTakesIt) {
+    Connected connected;
+    auto& [h, c] = connected;
+    EXPECT_EQ(h.feed(c.client(get("/limited"))).action, Action::forward);
+    h.feed(c.server(ok_response()));
+    Conn trick = c;
+    trick.cseq = 5;
+    h.feed(trick.syn());  // the backend answers it with a challenge ACK, not a SYN-ACK
+    EXPECT_EQ(h.table->counters().ignored_syns, 1u);
+    auto v = h.feed(c.client(get("/limited")));  // the old connection goes on: still judged
+    EXPECT_EQ(v.action, Action::drop);
+    EXPECT_EQ(h.table->counters().rejected, 1u);
+}
+
+TEST(FlowTable, RstOutsideTheBackendsWindowKeepsTheFlow) {
+    Connected connected;
+    auto& [h, c] = connected;
+    h.feed(c.client("GET /limited HTTP/1.1\r\n"));
+    EXPECT_EQ(h.feed(c.client_at(c.cseq + 1000, "", kRst | kAck)).action, Action::forward);
+    EXPECT_EQ(h.table->counters().ignored_rsts, 1u);
+    ASSERT_TRUE(h.table->info(c.key()));
+    h.feed(c.client("Host: a\r\n\r\n"));
+    EXPECT_EQ(h.table->counters().requests, 1u);  // the head was followed to its end
+    EXPECT_EQ(h.feed(c.client_at(c.cseq, "", kRst | kAck)).action, Action::forward);
+    EXPECT_FALSE(h.table->info(c.key()));  // at rcv_nxt: the backend takes it, so do we
+}
+
+TEST(FlowTable, MidStreamBytesBeforeTheFirstSeenAreNotRetransmissions) {
+    FlowHarness h;
+    Conn c;
+    const uint32_t start = c.cseq;
+    const std::string req = get("/limited");
+    h.feed(c.client_at(start + 10, req.substr(10)));  // picked up here, mid-request
+    auto v = h.feed(c.client_at(start, req.substr(0, 10)));
+    EXPECT_EQ(v.action, Action::drop);
+    EXPECT_EQ(h.table->counters().uninspectable_gap + h.table->counters().uninspectable_parse_error, 1u);
+}
+
+TEST(FlowTable, ExpiredInsideARequestIsResetWhenItComesBack) {
+    Connected connected;
+    auto& [h, c] = connected;
+    h.feed(c.client("GET /limited HTTP/1.1\r\nX: "));
+    h.now_ns += 61'000'000'000;
+    EXPECT_EQ(h.table->expire_idle(), 1u);
+    auto v = h.feed(c.client("GET /free HTTP/1.1\r\n\r\n"));  // would look like a request start
+    EXPECT_EQ(v.action, Action::drop);
+    ASSERT_EQ(v.back.size(), 1u);
+    EXPECT_TRUE(parse(v.back[0]).has(tcp_flag::rst));
+    EXPECT_EQ(h.table->counters().uninspectable_gap, 1u);
+    EXPECT_EQ(h.table->counters().requests, 0u);
+}
+
+TEST(FlowTable, BackendFinWhileARejectionWaitsResetsTheBackend) {
+    Connected connected;
+    auto& [h, c] = connected;
+    h.feed(c.client(get("/limited")));
+    h.feed(c.server(ok_response()));
+    // Two pipelined: /free allowed, /limited rejected and waiting for /free's response.
+    EXPECT_EQ(h.feed(c.client(get("/free") + get("/limited"))).action, Action::drop);
+    auto v = h.feed(c.server("HTTP/1.1 200 OK\r\n\r\nclose-delimited", kFin | kPsh | kAck));
+    EXPECT_EQ(v.action, Action::forward);  // its last bytes and FIN reach the client
+    ASSERT_EQ(v.back.size(), 1u);
+    EXPECT_TRUE(parse(v.back[0]).has(tcp_flag::rst));  // and the backend is reset
+    EXPECT_EQ(h.table->counters().rejections_abandoned, 1u);
+    EXPECT_EQ(h.table->info(c.key())->state, FlowInfo::State::rejected);
 }
