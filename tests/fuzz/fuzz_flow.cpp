@@ -171,7 +171,14 @@ struct Backend {
     bool reader_done = false;   // the reader met an error or a tunnel: the rest is not HTTP to it
     uint64_t heads = 0;
     std::string stream;         // what was delivered (for the report)
+    uint64_t last_byte_ns = 0;  // when the last byte was delivered
 };
+
+// nginx closes a connection that sits inside a request head or body without a byte for this long
+// (client_header_timeout, client_body_timeout: 60 s by default). The table relies on it: a flow it
+// forgets while idle inside a request is reset if it comes back within an hour, and a backend
+// without such a timeout would read a request whose start the table never judged after that.
+constexpr uint64_t kBackendRequestTimeoutNs = 60'000'000'000;
 
 struct Conn {
     uint16_t port = 0;
@@ -270,6 +277,7 @@ void to_backend(Run& run, Conn& c, const packet::Frame& bytes) {
         if (seg.seq == b.base + static_cast<uint32_t>(b.delivered)) b.open = false;  // RFC 5961
         return;
     }
+    if (seg.payload_len > 0) b.last_byte_ns = run.now_ns;
     const auto rel = static_cast<int64_t>(static_cast<int32_t>(seg.seq - b.base));
     const auto payload = seg.payload();
     for (std::size_t i = 0; i < payload.size(); ++i) {
@@ -442,6 +450,14 @@ void run_op(Run& run, Script& in) {
             // expires idle flows itself when it is full.
             const uint64_t step = std::min(kSteps[in.u8() % 5], skip().expire ? 1'000'000'000 : UINT64_MAX);
             run.now_ns += step;
+            for (auto& other : run.conns) {
+                Backend& b = other.backend;
+                if (b.open && b.reader && !b.reader_done && b.reader->in_message() &&
+                    run.now_ns - b.last_byte_ns > kBackendRequestTimeoutNs) {
+                    b.open = false;  // nginx's 408: the connection is closed
+                    other.trace += "backend: idle inside a request for over 60 s, closed\n";
+                }
+            }
             const std::size_t expired = skip().expire ? 0 : run.table->expire_idle();
             for (auto& other : run.conns)
                 other.trace += "time +" + std::to_string(step / 1'000'000) + " ms, " + std::to_string(expired) +

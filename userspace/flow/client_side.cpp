@@ -33,9 +33,10 @@ Verdict FlowTable::Impl::client_segment(Flow& flow, const packet::TcpFrame& seg)
     }
 
     Verdict out;
-    if (!c.opened && packet::seq_before(seg.seq, c.stream_base)) {
-        // Bytes before the first we saw of a connection picked up mid-stream: never parsed, so
-        // they cannot pass as "already seen" retransmissions.
+    if (packet::seq_before(seg.seq, c.stream_base)) {
+        // Bytes before the first we saw (of a connection picked up mid-stream, or before the SYN
+        // we took for this connection's: the backend may still be on an older one): never parsed,
+        // so they cannot pass as "already seen" retransmissions.
         out.action = cannot_follow(flow, seg, Uninspectable::gap, std::nullopt, out) ? Action::bypass
                                                                                       : Action::drop;
         return out;

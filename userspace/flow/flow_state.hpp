@@ -4,6 +4,7 @@
 #pragma once
 
 #include <deque>
+#include <list>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -93,6 +94,7 @@ struct Flow {
     // A client SYN with another sequence number while this flow lives: a new connection only if
     // the backend answers it with a SYN-ACK (it ignores such a SYN on an open connection).
     std::optional<packet::Frame> pending_syn;
+    std::list<FlowKey>::iterator lru_pos;  // in FlowTable::Impl::lru
     std::optional<BodySkip> body_skip;  // a server body the kernel may bridge (flow_table.hpp)
 
     // A decided rejection (reject_pending waits for outstanding responses; rejected: answered).
@@ -113,14 +115,20 @@ struct FlowTable::Impl {
     policy::Clock clock;
     std::function<void(const ResponseRecord&)> observer;
     std::unordered_map<FlowKey, Flow, FlowKeyHash> flows;
+    std::list<FlowKey> lru;  // every flow, most recently seen first (so oldest-first scans are cheap)
     // Connections forgotten while inside a request (idle expiry): their next segment is reset, never
     // picked up as if a request started there. Value: when the tombstone itself is dropped.
     std::unordered_map<FlowKey, uint64_t, FlowKeyHash> tombstones;
+    uint64_t last_tombstone_sweep_ns = 0;
     uint64_t buffered_total = 0;
     FlowCounters counters;
 
     bool is_http_port(uint16_t port) const;
     void remove(std::unordered_map<FlowKey, Flow, FlowKeyHash>::iterator it);
+    std::unordered_map<FlowKey, Flow, FlowKeyHash>::iterator create(const FlowKey& key);
+    // The table is full: forgets the least recently seen flow that is idle between requests (or no
+    // longer inspected); false when none is.
+    bool evict_idle(uint64_t now);
     // Moves held frames (in sequence order) to `to`, or discards them when `to` is null.
     void release_held(Flow& flow, Direction& dir, std::vector<packet::Frame>* to);
     // Ends inspection of the flow; held client frames go toward the backend.

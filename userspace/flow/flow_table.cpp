@@ -7,6 +7,10 @@
 
 namespace xt::flow {
 
+namespace {
+constexpr uint64_t kTombstoneLifetimeNs = 3600ull * 1'000'000'000;
+}  // namespace
+
 using packet::seq_after;
 using packet::seq_before;
 namespace tcp_flag = packet::tcp_flag;
@@ -62,7 +66,39 @@ bool FlowTable::Impl::is_http_port(uint16_t port) const {
 
 void FlowTable::Impl::remove(std::unordered_map<FlowKey, Flow, FlowKeyHash>::iterator it) {
     buffered_total -= it->second.buffered();
+    lru.erase(it->second.lru_pos);
     flows.erase(it);
+}
+
+std::unordered_map<FlowKey, Flow, FlowKeyHash>::iterator FlowTable::Impl::create(const FlowKey& key) {
+    auto it = flows.emplace(key, Flow(key, options.stream_limits)).first;
+    lru.push_front(key);
+    it->second.lru_pos = lru.begin();
+    ++counters.flows_created;
+    return it;
+}
+
+bool FlowTable::Impl::evict_idle(uint64_t now) {
+    // Only a flow that forgetting cannot hurt: between requests (its next bytes start a request,
+    // picked up again like after a restart), or one we no longer inspect. Never one inside a
+    // request: it would be picked up mid-request. Idle for a second at least, so no retransmission
+    // of its last bytes is still on its way. The oldest 64 are looked at, no more.
+    constexpr uint64_t kMinIdleNs = 1'000'000'000;
+    int looked = 0;
+    for (auto k = lru.rbegin(); k != lru.rend() && looked < 64; ++k, ++looked) {
+        auto it = flows.find(*k);
+        const Flow& f = it->second;
+        if (now - f.last_seen_ns < kMinIdleNs) return false;  // the rest are more recent still
+        const bool idle_between_requests =
+            f.state == State::inspecting && !f.client.parser.in_message() && !f.server.parser.in_message() &&
+            f.outstanding() == 0 && f.buffered() == 0 && !f.body_skip && !f.pending_syn;
+        if (f.state == State::bypass || f.state == State::rejected || idle_between_requests) {
+            remove(it);
+            ++counters.flows_evicted;
+            return true;
+        }
+    }
+    return false;
 }
 
 bool FlowTable::Impl::hold(Flow& flow, Direction& dir, const packet::TcpFrame& seg) {
@@ -295,8 +331,7 @@ Verdict FlowTable::on_frame(std::span<const uint8_t> frame) {
             if (it->second.body_skip) reused_skip = key;
             m.remove(it);
             ++m.counters.flows_closed;
-            it = m.flows.emplace(key, Flow(key, m.options.stream_limits)).first;
-            ++m.counters.flows_created;
+            it = m.create(key);
             it->second.client.take_syn(syn.tcp);
         }
     }
@@ -313,15 +348,30 @@ Verdict FlowTable::on_frame(std::span<const uint8_t> frame) {
             return m.reset_unknown(seg, from_client);
         }
         if (m.flows.size() >= m.options.max_flows) expire_idle();
+        if (m.flows.size() >= m.options.max_flows) m.evict_idle(m.clock());
         if (m.flows.size() >= m.options.max_flows) {
-            ++m.counters.untracked_full;
-            return Verdict{Action::bypass, {}, {}, key};
+            // No room and nothing that can be forgotten: this connection would go uninspected.
+            if (m.options.on_uninspectable == config::OnUninspectable::bypass) {
+                ++m.counters.untracked_full;
+                return Verdict{Action::bypass, {}, {}, key};
+            }
+            ++m.counters.refused_full;
+            if (!client_syn) return m.reset_unknown(seg, from_client);
+            // Refused like a closed port: RST|ACK acknowledging the SYN.
+            Verdict refused;
+            refused.action = Action::drop;
+            packet::SegmentFields rst;
+            rst.seq = 0;
+            rst.ack = seg.seq + 1;
+            rst.flags = tcp_flag::rst | tcp_flag::ack;
+            refused.back.push_back(packet::build_segment(seg, packet::Orientation::reversed, rst));
+            return refused;
         }
-        it = m.flows.emplace(key, Flow(key, m.options.stream_limits)).first;
-        ++m.counters.flows_created;
+        it = m.create(key);
     }
     Flow& flow = it->second;
     flow.last_seen_ns = m.clock();
+    m.lru.splice(m.lru.begin(), m.lru, flow.lru_pos);
     if (seg.has(tcp_flag::rst) && from_client && flow.client.seq_known &&
         seg.seq != flow.client.next_seq && !(flow.forwarded_known && seg.seq == flow.forwarded_end)) {
         // Not at the backend's rcv_nxt: it answers with a challenge ACK and keeps the connection
@@ -357,24 +407,26 @@ std::size_t FlowTable::expire_idle() {
     Impl& m = *impl_;
     const uint64_t now = m.clock();
     std::size_t removed = 0;
-    for (auto it = m.flows.begin(); it != m.flows.end();) {
-        auto next = std::next(it);
-        if (now - it->second.last_seen_ns > m.options.idle_timeout_ns) {
-            // Inside a request (a head or body half sent): remember to reset it should it come
-            // back. A backend closes such a connection itself after its own timeout (nginx's
-            // client_header_timeout and client_body_timeout, 60 s), so the tombstone lives as long
-            // again. Bounded like the table.
-            if (m.options.on_uninspectable == config::OnUninspectable::close &&
-                it->second.client.parser.in_message() && it->second.state == State::inspecting &&
-                m.tombstones.size() < m.options.max_flows)
-                m.tombstones[it->first] = now + m.options.idle_timeout_ns;
-            m.remove(it);
-            ++removed;
-        }
-        it = next;
+    // Oldest first, and only as far as flows are idle: the sweep costs what it removes.
+    while (!m.lru.empty()) {
+        auto it = m.flows.find(m.lru.back());
+        if (now - it->second.last_seen_ns <= m.options.idle_timeout_ns) break;
+        // Inside a request (a head or body half sent): remember to reset it should it come back
+        // within kTombstoneLifetimeNs. A backend closes such a connection itself after its own
+        // timeout (nginx's client_header_timeout and client_body_timeout, 60 s), long before.
+        // Bounded like the table.
+        if (m.options.on_uninspectable == config::OnUninspectable::close &&
+            it->second.client.parser.in_message() && it->second.state == State::inspecting &&
+            m.tombstones.size() < m.options.max_flows)
+            m.tombstones[it->first] = now + std::max(m.options.idle_timeout_ns, kTombstoneLifetimeNs);
+        m.remove(it);
+        ++removed;
     }
-    for (auto it = m.tombstones.begin(); it != m.tombstones.end();)
-        it = now > it->second ? m.tombstones.erase(it) : std::next(it);
+    if (now - m.last_tombstone_sweep_ns >= 1'000'000'000) {  // not on every call of a full table
+        m.last_tombstone_sweep_ns = now;
+        for (auto it = m.tombstones.begin(); it != m.tombstones.end();)
+            it = now > it->second ? m.tombstones.erase(it) : std::next(it);
+    }
     m.counters.flows_expired += removed;
     return removed;
 }

@@ -164,7 +164,9 @@ struct FlowCounters {
     uint64_t flows_created = 0;
     uint64_t flows_closed = 0;      // FIN both ways or RST
     uint64_t flows_expired = 0;     // idle
-    uint64_t untracked_full = 0;    // frames of connections refused because the table was full
+    uint64_t untracked_full = 0;    // frames of connections bypassed because the table was full
+    uint64_t refused_full = 0;      // connections reset because the table was full
+    uint64_t flows_evicted = 0;     // idle flows forgotten to make room for a new connection
     uint64_t bypassed_flows = 0;
     uint64_t bypass_tunnel = 0;            // the backend confirmed a protocol switch
     // Why a connection could not be followed (each closes it, or bypasses it when so configured).

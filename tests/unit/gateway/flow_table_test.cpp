@@ -246,16 +246,28 @@ TEST(FlowTable, BufferLimitBypassesWhenConfiguredSo) {
     EXPECT_EQ(h.table->counters().rejected, 0u);
 }
 
-TEST(FlowTable, FlowLimitLeavesNewConnectionsUntracked) {
+// Issue 13: a full table never lets a connection through uninspected.
+TEST(FlowTable, FullTableRefusesNewConnectionsWhenNothingCanBeForgotten) {
     FlowTableOptions options;
     options.max_flows = 1;
     FlowHarness h(options);
     Conn a, b;
     b.client_port = 40001;
     handshake(h, a);
-    EXPECT_EQ(h.feed(b.syn()).action, Action::bypass);
-    EXPECT_EQ(h.feed(b.client(get("/limited"))).action, Action::bypass);
-    EXPECT_EQ(h.table->counters().untracked_full, 2u);
+    h.feed(a.client("GET /free HTTP/1.1\r\n"));  // inside a request: never forgotten
+    h.now_ns += 5'000'000'000;
+    auto refused = h.feed(b.syn());
+    EXPECT_EQ(refused.action, Action::drop);
+    ASSERT_EQ(refused.back.size(), 1u);
+    const auto rst = parse(refused.back[0]);
+    EXPECT_TRUE(rst.has(tcp_flag::rst) && rst.has(tcp_flag::ack));
+    EXPECT_EQ(rst.ack, b.cseq);  // acknowledges the SYN, like a closed port
+    auto data = h.feed(b.client(get("/limited")));  // a connection we never saw: reset both ways
+    EXPECT_EQ(data.action, Action::drop);
+    EXPECT_EQ(data.back.size(), 1u);
+    EXPECT_EQ(data.onward.size(), 1u);
+    EXPECT_EQ(h.table->counters().refused_full, 2u);
+    EXPECT_EQ(h.table->counters().untracked_full, 0u);
     EXPECT_EQ(h.table->size(), 1u);
     // Once the first flow is idle long enough, the next connection is tracked.
     h.now_ns += options.idle_timeout_ns + 1;
@@ -263,6 +275,41 @@ TEST(FlowTable, FlowLimitLeavesNewConnectionsUntracked) {
     d.client_port = 40002;
     EXPECT_EQ(h.feed(d.syn()).action, Action::forward);
     EXPECT_EQ(h.table->counters().flows_expired, 1u);
+}
+
+TEST(FlowTable, FullTableForgetsAFlowIdleBetweenRequests) {
+    FlowTableOptions options;
+    options.max_flows = 1;
+    FlowHarness h(options);
+    Conn a, b;
+    b.client_port = 40001;
+    handshake(h, a);
+    h.feed(a.client(get("/free")));
+    h.feed(a.server(ok_response()));
+    EXPECT_EQ(h.feed(b.syn()).action, Action::drop);  // a was seen just now: not forgotten yet
+    h.now_ns += 2'000'000'000;
+    EXPECT_EQ(h.feed(b.syn()).action, Action::forward);
+    EXPECT_EQ(h.table->counters().flows_evicted, 1u);
+    EXPECT_FALSE(h.table->info(a.key()));
+    // a comes back at a request boundary: picked up again (b idle between requests too by now).
+    h.feed(b.syn_ack());
+    h.feed(b.client_ack());
+    h.now_ns += 2'000'000'000;
+    EXPECT_EQ(h.feed(a.client(get("/limited"))).action, Action::forward);
+    EXPECT_EQ(h.table->counters().requests, 2u);
+}
+
+TEST(FlowTable, FullTableBypassesWhenConfiguredSo) {
+    FlowTableOptions options;
+    options.max_flows = 1;
+    options.on_uninspectable = xt::config::OnUninspectable::bypass;
+    FlowHarness h(options);
+    Conn a, b;
+    b.client_port = 40001;
+    handshake(h, a);
+    EXPECT_EQ(h.feed(b.syn()).action, Action::bypass);
+    EXPECT_EQ(h.feed(b.client(get("/limited"))).action, Action::bypass);
+    EXPECT_EQ(h.table->counters().untracked_full, 2u);
 }
 
 TEST(FlowTable, FinBothWaysAndRstRemoveTheFlow) {
