@@ -9,6 +9,12 @@
                                                       until it closes; prints the status codes seen
   websocket HOST PATH TEXT                            a WebSocket handshake, one text frame; prints
                                                       "STATUS ECHO"
+  spread HOST PATH --sources LIST                     one request from each source address (LIST:
+                                                      "a.b.c.1-a.b.c.9,x::1-x::ff,..."); JSON counts
+  hold HOST PATH --sources LIST --seconds T [--partial]
+                                                      a connection from each source, one request
+                                                      answered (or, --partial, half a head), then
+                                                      held idle for T seconds; JSON counts
 Bounded: every socket has a timeout, every loop a deadline.
 """
 import argparse
@@ -172,6 +178,60 @@ def websocket(args):
         print(status, rest[2:2 + (rest[1] & 0x7F)].decode())
 
 
+def expand_sources(spec):
+    """'10.0.0.16-10.0.0.20,fd00::1-fd00::3' -> every address of each inclusive range."""
+    import ipaddress
+    out = []
+    for part in spec.split(","):
+        first, _, last = part.partition("-")
+        a = ipaddress.ip_address(first)
+        b = ipaddress.ip_address(last or first)
+        out += [str(ipaddress.ip_address(int(a) + i)) for i in range(int(b) - int(a) + 1)]
+    return out
+
+
+def connect_from(host, port, source):
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    s = socket.socket(family, socket.SOCK_STREAM)
+    s.settimeout(5)
+    s.bind((source, 0))
+    s.connect((host, port))
+    return s
+
+
+def spread(args):
+    statuses, errors = {}, 0
+    for source in expand_sources(args.sources)[:2000]:
+        try:
+            with connect_from(args.host, args.port, source) as s:
+                s.sendall(request_bytes(args.host, args.path, [], close=True))
+                status, _, _, _ = read_response(s, time.monotonic() + 5)
+                statuses[str(status)] = statuses.get(str(status), 0) + 1
+        except (OSError, ValueError):
+            errors += 1
+    print(json.dumps({"statuses": statuses, "errors": errors}))
+
+
+def hold(args):
+    held, errors, statuses = [], 0, {}
+    for source in expand_sources(args.sources)[:2000]:
+        try:
+            s = connect_from(args.host, args.port, source)
+            if args.partial:
+                s.sendall(f"GET {args.path} HTTP/1.1\r\nHost: {args.host}\r\n".encode())
+            else:
+                s.sendall(request_bytes(args.host, args.path, [], close=False))
+                status, _, _, _ = read_response(s, time.monotonic() + 5)
+                statuses[str(status)] = statuses.get(str(status), 0) + 1
+            held.append(s)
+        except (OSError, ValueError):
+            errors += 1
+    print(json.dumps({"held": len(held), "statuses": statuses, "errors": errors}), flush=True)
+    time.sleep(min(args.seconds, 60))
+    for s in held:
+        s.close()
+
+
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -195,8 +255,21 @@ def main():
     w.add_argument("path")
     w.add_argument("text")
     w.add_argument("--port", type=int, default=80)
+    for name in ("spread", "hold"):
+        sp = sub.add_parser(name)
+        sp.add_argument("host")
+        sp.add_argument("path")
+        sp.add_argument("--sources", required=True)
+        sp.add_argument("--port", type=int, default=80)
+        if name == "hold":
+            sp.add_argument("--seconds", type=float, required=True)
+            sp.add_argument("--partial", action="store_true")
     args = p.parse_args()
-    if args.cmd == "hammer":
+    if args.cmd == "spread":
+        spread(args)
+    elif args.cmd == "hold":
+        hold(args)
+    elif args.cmd == "hammer":
         args.seconds = min(args.seconds, 30)
         hammer(args)
     elif args.cmd == "raw":

@@ -216,22 +216,25 @@ void Controller::State::report(uint64_t elapsed_ns) {
     const flow::FlowCounters& last = reported;
     const auto& c = table->counters();
     const auto& e = engine->stats();
+    const policy::PolicyEngine::Counters pc = policy->counters();
     const double seconds = static_cast<double>(elapsed_ns) / 1e9;
     const auto per_s = [seconds](uint64_t now, uint64_t before) {
         return seconds > 0 ? static_cast<double>(now - before) / seconds : 0.0;
     };
     log_line(fmt::format(
-        "flows {} active, {} created, {} closed, {} expired, {} bypassed ({} tunnels) | requests {} "
-        "({:.0f}/s), rejected {} ({:.0f}/s), responses {} | uninspectable: closed {}, parse_error {}, "
-        "head_too_large {}, buffer_limit {}, h2c {}, responses_unfollowed {} | "
+        "flows {} active, {} created, {} closed, {} expired, {} evicted, {} refused (table full), {} "
+        "bypassed ({} tunnels) | requests {} ({:.0f}/s), rejected {} ({:.0f}/s), responses {} | "
+        "clients overflow {} (episodes {}), forgotten {} | uninspectable: closed {}, parse_error {}, "
+        "head_too_large {}, buffer_limit {}, h2c {}, gap {}, responses_unfollowed {} | "
         "frames rx A {} B {}, tx A {} B {}, injected {} | "
         "tx_ring_full {} inject_failed {} fill_short {} | bypass entries +{} -{} (errors {}) | "
         "body skips {} (+{} -{}), {:.1f} MB not seen",
-        table->size(), c.flows_created, c.flows_closed, c.flows_expired, c.bypassed_flows,
-        c.bypass_tunnel, c.requests, per_s(c.requests, last.requests), c.rejected,
-        per_s(c.rejected, last.rejected), c.responses, c.closed_uninspectable,
+        table->size(), c.flows_created, c.flows_closed, c.flows_expired, c.flows_evicted,
+        c.refused_full, c.bypassed_flows, c.bypass_tunnel, c.requests, per_s(c.requests, last.requests),
+        c.rejected, per_s(c.rejected, last.rejected), c.responses, pc.client_overflow_requests,
+        pc.client_overflow_episodes, pc.clients_forgotten, c.closed_uninspectable,
         c.uninspectable_parse_error, c.uninspectable_head_too_large, c.uninspectable_buffer_limit,
-        c.uninspectable_h2c, c.responses_unfollowed,
+        c.uninspectable_h2c, c.uninspectable_gap, c.responses_unfollowed,
         e.rx[0], e.rx[1], e.tx[0], e.tx[1], e.injected, e.tx_ring_full, e.inject_failed, e.fill_short,
         bypass_entries_written, bypass_entries_expired, bypass_write_errors, c.body_skips,
         body_skips_written, body_skips_removed, static_cast<double>(c.body_bytes_skipped) / 1e6));

@@ -22,7 +22,9 @@ struct HeldSegment {
 
 // One direction of the connection: sequence state, parser, out-of-order queue.
 struct Direction {
-    explicit Direction(http::StreamKind kind, http::StreamLimits limits) : parser(kind, limits) {}
+    explicit Direction(http::StreamKind k, http::StreamLimits limits) : kind(k), parser(k, limits) {}
+
+    http::StreamKind kind;
 
     bool seq_known = false;
     bool opened = false;       // its SYN was seen: stream offset 0 is a message start for sure

@@ -179,8 +179,8 @@ std::vector<http::StreamEvent> FlowTable::Impl::parse_in_order(Direction& dir,
     if (seg.has(tcp_flag::fin)) {
         dir.fin_seen = true;
         // Ends a close-delimited response. A message cut short by the FIN is not ours to judge: the
-        // other end sees it as it would without us.
-        if (!dir.parser.failure())
+        // other end sees it as it would without us (a request head cut short is no request).
+        if (dir.kind == http::StreamKind::responses && !dir.parser.failure())
             if (auto finished = dir.parser.finish())
                 for (auto& e : *finished) events.push_back(std::move(e));
     }

@@ -522,7 +522,8 @@ def served_limited(entry):
 
 
 # xdp-throttled's counters line (userspace/controller/controller.cpp, State::report).
-STATS = re.compile(r"\]: flows (\d+) active, (\d+) created, (\d+) closed, (\d+) expired, (\d+) bypassed \| "
+STATS = re.compile(r"\]: flows (\d+) active, (\d+) created, (\d+) closed, (\d+) expired, \d+ evicted, "
+                   r"\d+ refused \(table full\), (\d+) bypassed \(\d+ tunnels\) \| "
                    r"requests (\d+) \([^)]*\), rejected (\d+) \([^)]*\), responses (\d+)")
 STAT_NAMES = ("active", "created", "closed", "expired", "bypassed", "requests", "rejected", "responses")
 
