@@ -3,7 +3,8 @@
 #
 #   bench/gateway.sh [BUILD_DIR]      (default: build/; needs the xdp-throttle CLI and xdp-throttled)
 #   env: XT_GW_SECONDS (wrk duration, 5), XT_GW_THREADS (2), XT_GW_CONNS (32),
-#        XT_GW_DOWNLOAD_MB (100), XT_GW_PERF (1: profile the controller with perf when it works)
+#        XT_GW_DOWNLOAD_MB (100), XT_GW_DL_ROUNDS (9), XT_GW_PERF (1: profile the controller with
+#        perf when it works)
 #
 # The lab of tests/e2e/gateway_lib.sh: client | edge | server (nginx on :80), three namespaces, no
 # default routes. The edge is, in turn:
@@ -15,9 +16,13 @@
 #   gw-lim   kbridge + xdp-throttled with a strategy-ip client limit that never triggers
 # Per edge: wrk keep-alive (req/s, p50, p99), wrk with a new connection per request, a download's
 # throughput (median of 5 curl runs), and the CPU the edge's processes (the controller, the proxy)
-# and the whole machine spent per request; then a perf profile of the controller under keep-alive.
-# Goals (issue 3), judged for gw and gw-lim: keep-alive req/s >= 0.5x direct and above the proxy,
-# new connections/s >= 0.8x direct, download >= 0.8x kbridge. Figures: docs/PERFORMANCE.md.
+# and the whole machine spent per request; then a perf profile of the controller under keep-alive;
+# then the download once more, alternating between gw-lim and kbridge round by round (the daemon
+# stopped and started again between them): other work on a shared machine moves the rows, measured
+# a minute apart, by more than the edges differ, while two downloads back to back see the same load.
+# Goals, judged for gw and gw-lim: keep-alive req/s >= 0.5x direct and above the proxy, new
+# connections/s >= 0.8x direct (issue 3); the download through gw-lim, whose path /big has a client
+# limit, >= 0.9x kbridge, median of the alternating rounds (issue 7). Figures: docs/PERFORMANCE.md.
 # Exit status: 0 when every goal is met, 3 when one is missed, anything else on a failure.
 set -euo pipefail
 
@@ -25,7 +30,7 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 XT_BUILD_DIR=$(cd "${1:-${XT_BUILD_DIR:-$src/build}}" && pwd)
 export XT_BUILD_DIR
 SECONDS_RUN=${XT_GW_SECONDS:-5} THREADS=${XT_GW_THREADS:-2} CONNS=${XT_GW_CONNS:-32}
-DOWNLOAD_MB=${XT_GW_DOWNLOAD_MB:-100} PROFILE=${XT_GW_PERF:-1}
+DOWNLOAD_MB=${XT_GW_DOWNLOAD_MB:-100} PROFILE=${XT_GW_PERF:-1} DL_ROUNDS=${XT_GW_DL_ROUNDS:-9}
 # Huge on purpose: the limit is evaluated for every request and never rejects one.
 NEVER_RATE=1000000
 
@@ -85,14 +90,18 @@ wrk_measure() {
   EDGE_US=$(per_req_us $((e1 - e0)) "$REQS") MACH_US=$(per_req_us $((m1 - m0)) "$REQS")
 }
 
-download_mbs() { # URL: MB/s of a curl download to /dev/null, median of 5 (one takes ~0.2 s)
-  local s all=()
-  for _ in 1 2 3 4 5; do
-    s=$(ip netns exec "$NS_C" curl -s --max-time 60 -o /dev/null -w '%{speed_download}' "$1") ||
-      fail "download $1 failed (curl exit $?)"
-    all+=("$(awk -v b="$s" 'BEGIN { printf "%.0f", b / 1000000 }')")
-  done
-  printf '%s\n' "${all[@]}" | sort -n | sed -n 3p
+download_once() { # URL: MB/s of one curl download to /dev/null (one takes ~0.2 s)
+  local s
+  s=$(ip netns exec "$NS_C" curl -s --max-time 60 -o /dev/null -w '%{speed_download}' "$1") ||
+    fail "download $1 failed (curl exit $?)"
+  awk -v b="$s" 'BEGIN { printf "%.0f", b / 1000000 }'
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+download_mbs() { # URL: MB/s of a curl download to /dev/null, median of 5
+  local all=()
+  for _ in 1 2 3 4 5; do all+=("$(download_once "$1")"); done
+  median "${all[@]}"
 }
 
 # measure NAME HOST: the three measurements through the current edge; one '#row' line per edge
@@ -216,6 +225,20 @@ if [[ $PROFILE == 1 ]] && command -v perf >/dev/null && perf stat -e task-clock 
 else
   log "perf unavailable: no profile of the controller"
 fi
+
+# ---- the download, alternating: gw-lim (the daemon running) and kbridge (stopped) ---------------
+ALT_GW=() ALT_KB=() ALT_RATIO=()
+for _ in $(seq "$DL_ROUNDS"); do
+  g=$(download_once "http://$S4/big")
+  daemon_stop
+  ALT_COUNTERS=$(daemon_counters) # its report on exit: the gw-lim download just made
+  k=$(download_once "http://$S4/big")
+  daemon_start "$XT_TMP/gw-limit.json"
+  ALT_GW+=("$g") ALT_KB+=("$k") ALT_RATIO+=("$(ratio "$g" "$k")")
+done
+DL_ALT=$(median "${ALT_RATIO[@]}")
+log "download alternating, MB/s per round: gw-lim ${ALT_GW[*]}; kbridge ${ALT_KB[*]}; ratios ${ALT_RATIO[*]}"
+log "the controller's counters after its last download: $ALT_COUNTERS"
 daemon_stop
 
 # ---- table and goals ---------------------------------------------------------------------------
@@ -228,7 +251,6 @@ label() {
     gw-lim) echo "xdp-throttle gateway, client limit (ip)" ;;
   esac
 }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 echo
 echo "| edge | keep-alive req/s | p50 µs | p99 µs | new conn req/s | download MB/s | edge CPU µs/req (ka / new conn) | machine CPU µs/req (ka / new conn) |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|"
@@ -257,8 +279,10 @@ for n in gw gw-lim; do
   goal "$n keep-alive req/s / direct" "$(ratio "${KA_RPS[$n]}" "${KA_RPS[direct]}")" 0.5
   goal "$n keep-alive req/s / nginx proxy + limit_req" "$(ratio "${KA_RPS[$n]}" "${KA_RPS[proxy]}")" 1.0 strict
   goal "$n new connections/s / direct" "$(ratio "${CL_RPS[$n]}" "${CL_RPS[direct]}")" 0.8
-  goal "$n download / kernel bridge without controller" "$(ratio "${DL[$n]}" "${DL[kbridge]}")" 0.8
 done
+goal "gw-lim download / kernel bridge, alternating (median)" "$DL_ALT" 0.9
+echo "# (for reference) download / kernel bridge from the table's rows: gw $(ratio "${DL[gw]}" "${DL[kbridge]}")," \
+  "gw-lim $(ratio "${DL[gw-lim]}" "${DL[kbridge]}")"
 echo "# (for reference) kernel bridge / direct: keep-alive $(ratio "${KA_RPS[kbridge]}" "${KA_RPS[direct]}")," \
   "new connections $(ratio "${CL_RPS[kbridge]}" "${CL_RPS[direct]}"), download $(ratio "${DL[kbridge]}" "${DL[direct]}")"
 if [[ -n $PROFILE_TXT ]]; then

@@ -43,6 +43,7 @@ constexpr uint64_t kBypassSweepIntervalNs = 2'000'000'000;
 // mid-stream like any connection it has not seen start.
 constexpr uint64_t kFlowBypassIdleNs = 3'600'000'000'000;
 constexpr int kPollTimeoutMs = 20;  // well under the heartbeat interval
+constexpr int kDrainRounds = 16;    // bounds drain(): a saturated ring is never empty
 
 xt_flow_key kernel_flow_key(const flow::FlowKey& k) {
     xt_flow_key out{};
@@ -74,6 +75,14 @@ Status require_attached(uint32_t ifindex, const std::string& name, const std::st
         return failf(ErrorKind::not_found,
                      "{}: xdp-throttle is not attached (its pinned state is left from an earlier "
                      "attach): run 'xdp-throttle attach {} --peer ...' first", name, client_iface);
+    return {};
+}
+
+// Serves the frames already in the RX rings without waiting for more: rounds until one finds the
+// rings empty, at most kDrainRounds. Each round transmits what it forwards.
+Status drain(afxdp::Engine& engine, const afxdp::Handler& handler) {
+    for (int round = 0; round < kDrainRounds; ++round)
+        if (XT_TRY(engine.poll_once(0, handler)) == 0) break;
     return {};
 }
 
@@ -325,8 +334,17 @@ Status Controller::run(const std::atomic<bool>& stop) {
             result = tl::unexpected(polled.error());
             break;
         }
+        if (!s.bypass_changes.empty()) {
+            // Entries are written once the rings are drained. From the write on, the kernel
+            // bridges the flow's (or body's) segments at once; one still waiting in our ring would
+            // reach the client after later ones, and on a short path (veth: min RTT a few us)
+            // the sender's RACK takes such reordering for loss: spurious retransmissions and a
+            // congestion window cut at the start of every download. Drained, only segments in
+            // flight during the write itself can still be overtaken.
+            if (result = drain(*s.engine, handler); !result) break;
+            s.flush_bypasses(monotonic_now_ns());
+        }
         now = monotonic_now_ns();
-        if (!s.bypass_changes.empty()) s.flush_bypasses(now);
         if (now - last_sweep >= kSweepIntervalNs) {
             s.note_kernel_activity();
             s.table->expire_idle();
@@ -346,10 +364,7 @@ Status Controller::run(const std::atomic<bool>& stop) {
     // already in our RX rings are served (a few rounds, bounded), so a clean stop loses nothing
     // that TCP would have to retransmit.
     if (auto cleared = clear_heartbeat(s.gateway); !cleared && result) result = cleared;
-    for (int round = 0; round < 16 && result; ++round) {
-        auto polled = s.engine->poll_once(0, handler);
-        if (!polled || *polled == 0) break;
-    }
+    if (result) (void)drain(*s.engine, handler);
     s.report(monotonic_now_ns() - last_report);
     return result;
 }
