@@ -107,7 +107,7 @@ bool FlowTable::Impl::client_in_order(Flow& flow, const packet::TcpFrame& seg, s
             return false;
         }
         ++flow.requests_allowed;
-        flow.pending_endpoints.push_back(std::get<policy::Allow>(decision).endpoint);
+        flow.pending_endpoints.push_back({std::get<policy::Allow>(decision).endpoint, e.head.upgrade});
         flow.server.parser.expect_response_to(e.head.method);
     }
     if (const auto& failure = c.parser.failure()) {

@@ -90,7 +90,12 @@ struct Flow {
     bool forwarded_known = false;
     uint64_t requests_allowed = 0;
     uint64_t responses_done = 0;
-    std::deque<std::optional<std::size_t>> pending_endpoints;  // per allowed request, FIFO
+    // Per allowed request, FIFO: its endpoint, and whether it asked for a protocol switch.
+    struct Pending {
+        std::optional<std::size_t> endpoint;
+        bool upgrade = false;
+    };
+    std::deque<Pending> pending_endpoints;
     bool interim_response = false;  // the response in progress is a 1xx: its end is not counted
     bool responses_lost = false;    // the response stream broke: requests are still judged
     // A client SYN with another sequence number while this flow lives: a new connection only if

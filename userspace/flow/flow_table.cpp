@@ -383,7 +383,7 @@ Verdict FlowTable::on_frame(std::span<const uint8_t> frame) {
         if (!from_client && flow.state == State::inspecting && flow.outstanding() > 0 && m.observer) {
             ResponseRecord reset;
             reset.flow = key;
-            reset.endpoint = flow.pending_endpoints.empty() ? std::nullopt : flow.pending_endpoints.front();
+            reset.endpoint = flow.pending_endpoints.empty() ? std::nullopt : flow.pending_endpoints.front().endpoint;
             reset.at_ns = flow.last_seen_ns;
             m.observer(reset);
         }

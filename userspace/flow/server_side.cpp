@@ -148,12 +148,20 @@ void FlowTable::Impl::server_in_order(Flow& flow, const packet::TcpFrame& seg, s
         ResponseRecord record;
         record.flow = flow.key;
         record.status = status;
+        bool asked_to_switch = false;
         if (!flow.pending_endpoints.empty()) {
-            record.endpoint = flow.pending_endpoints.front();
+            record.endpoint = flow.pending_endpoints.front().endpoint;
+            asked_to_switch = flow.pending_endpoints.front().upgrade;
             flow.pending_endpoints.pop_front();
         }
         record.at_ns = flow.last_seen_ns;
         if (observer) observer(record);
+        if (e.head.framing == http::BodyFraming::tunnel && !asked_to_switch) {
+            // A switch no judged request asked for (or a connection picked up mid-stream): not a
+            // reason to stop judging requests. Only the responses are lost to us.
+            lose_responses(flow, seg, out);
+            return;
+        }
         if (e.head.framing == http::BodyFraming::tunnel) {
             // The backend switched protocols. To h2c it still reads requests, as HTTP/2 frames we
             // do not decode: uninspectable. The 101 itself is dropped when we close.

@@ -907,3 +907,16 @@ TEST(FlowTable, BackendFinWhileARejectionWaitsResetsTheBackend) {
     EXPECT_EQ(h.table->counters().rejections_abandoned, 1u);
     EXPECT_EQ(h.table->info(c.key())->state, FlowInfo::State::rejected);
 }
+
+// A 101 that no judged request asked for is no reason to stop judging requests.
+TEST(FlowTable, AnUnasked101IsNoBypass) {
+    Connected connected;
+    auto& [h, c] = connected;
+    h.feed(c.client(get("/free")));
+    auto v = h.feed(c.server("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n"));
+    EXPECT_EQ(v.action, Action::forward);
+    EXPECT_FALSE(v.bypass_flow);
+    EXPECT_EQ(h.table->counters().responses_unfollowed, 1u);
+    EXPECT_EQ(h.feed(c.client(get("/limited"))).action, Action::forward);
+    EXPECT_EQ(h.table->counters().requests, 2u);
+}
