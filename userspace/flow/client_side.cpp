@@ -144,8 +144,9 @@ void FlowTable::Impl::reject(Flow& flow, const packet::TcpFrame& seg, std::strin
         out.onward.push_back(packet::build_segment(seg, packet::Orientation::as_template, cut));
         flow.forwarded_end = prefix_end;
     }
-    if (flow.responses_lost) {
-        // The server's stream is not followed: no known place for an answer in it.
+    if (flow.responses_lost || flow.server.fin_seen) {
+        // The server's stream is not followed, or it has ended (no byte can follow its FIN): no
+        // place for an answer in it.
         reset_both(flow, seg, true, out);
         return;
     }

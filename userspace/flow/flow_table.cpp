@@ -65,6 +65,14 @@ bool FlowTable::Impl::is_http_port(uint16_t port) const {
 }
 
 void FlowTable::Impl::remove(std::unordered_map<FlowKey, Flow, FlowKeyHash>::iterator it) {
+    // Forgotten inside a request (a head or body half sent, the backend still reading it): its next
+    // bytes must not be picked up as if a request started there. They are reset if they come back
+    // within kTombstoneLifetimeNs; a backend closes such a connection itself long before (nginx's
+    // client_header_timeout and client_body_timeout, 60 s). Bounded like the table.
+    const Flow& f = it->second;
+    if (options.on_uninspectable == config::OnUninspectable::close && f.state == State::inspecting &&
+        f.client.parser.in_message() && tombstones.size() < options.max_flows)
+        tombstones[it->first] = clock() + std::max(options.idle_timeout_ns, kTombstoneLifetimeNs);
     buffered_total -= it->second.buffered();
     lru.erase(it->second.lru_pos);
     flows.erase(it);
@@ -332,6 +340,7 @@ Verdict FlowTable::on_frame(std::span<const uint8_t> frame) {
             m.remove(it);
             ++m.counters.flows_closed;
             it = m.create(key);
+            m.tombstones.erase(key);  // the old connection is gone: the backend took a new one
             it->second.client.take_syn(syn.tcp);
         }
     }
@@ -411,15 +420,7 @@ std::size_t FlowTable::expire_idle() {
     while (!m.lru.empty()) {
         auto it = m.flows.find(m.lru.back());
         if (now - it->second.last_seen_ns <= m.options.idle_timeout_ns) break;
-        // Inside a request (a head or body half sent): remember to reset it should it come back
-        // within kTombstoneLifetimeNs. A backend closes such a connection itself after its own
-        // timeout (nginx's client_header_timeout and client_body_timeout, 60 s), long before.
-        // Bounded like the table.
-        if (m.options.on_uninspectable == config::OnUninspectable::close &&
-            it->second.client.parser.in_message() && it->second.state == State::inspecting &&
-            m.tombstones.size() < m.options.max_flows)
-            m.tombstones[it->first] = now + std::max(m.options.idle_timeout_ns, kTombstoneLifetimeNs);
-        m.remove(it);
+        m.remove(it);  // leaves a tombstone when inside a request
         ++removed;
     }
     if (now - m.last_tombstone_sweep_ns >= 1'000'000'000) {  // not on every call of a full table

@@ -136,7 +136,9 @@ void FlowTable::Impl::server_in_order(Flow& flow, const packet::TcpFrame& seg, s
     for (auto& e : events) {
         if (e.type == http::StreamEvent::Type::message_end) {
             if (flow.interim_response) flow.interim_response = false;
-            else ++flow.responses_done;
+            // A response no request asked for (a backend talking first, or a connection picked up
+            // mid-stream) answers nothing: outstanding() never goes below zero.
+            else if (flow.responses_done < flow.requests_allowed) ++flow.responses_done;
             continue;
         }
         const unsigned status = e.head.status;
