@@ -33,6 +33,12 @@ Verdict FlowTable::Impl::client_segment(Flow& flow, const packet::TcpFrame& seg)
     }
 
     Verdict out;
+    if (c.fin_seen && packet::seq_after(seg.seq + static_cast<uint32_t>(seg.payload_len), c.fin_seq)) {
+        // Bytes at or past the client's own FIN: a receiver ignores them (RFC 9293, CLOSE-WAIT), we
+        // never parsed them, and they must not pass as retransmissions.
+        out.action = Action::drop;
+        return out;
+    }
     if (packet::seq_before(seg.seq, c.stream_base)) {
         // Bytes before the first we saw (of a connection picked up mid-stream, or before the SYN
         // we took for this connection's: the backend may still be on an older one): never parsed,

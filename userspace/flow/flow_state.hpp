@@ -32,6 +32,7 @@ struct Direction {
     uint32_t stream_base = 0;  // sequence number of the parser's stream offset 0
     bool stream_started = false;
     bool fin_seen = false;
+    uint32_t fin_seq = 0;      // once fin_seen: the sequence number the FIN took
     std::optional<uint16_t> mss;  // from this end's SYN: the largest segment it accepts
     uint16_t window = 0;          // last advertised (raw) window
     http::StreamParser parser;

@@ -186,6 +186,7 @@ std::vector<http::StreamEvent> FlowTable::Impl::parse_in_order(Direction& dir,
     }
     if (seg.has(tcp_flag::fin)) {
         dir.fin_seen = true;
+        dir.fin_seq = seg.seq + static_cast<uint32_t>(seg.payload_len);
         // Ends a close-delimited response. A message cut short by the FIN is not ours to judge: the
         // other end sees it as it would without us (a request head cut short is no request).
         if (dir.kind == http::StreamKind::responses && !dir.parser.failure())
