@@ -49,6 +49,13 @@
 // - Uninspectable response bytes do not hide requests: the table stops following responses on
 //   that connection (responses_unfollowed) and keeps judging requests; a later rejection on it
 //   resets both ends, since the answer's place in the server's byte stream is then unknown.
+// - The table forgets a connection only when the backend does, as Linux's TCP decides it (found
+//   by fuzz.flow, each with a reproducer in tests/fuzz/repro-flow/): a client SYN on a known
+//   connection counts only once the backend answers it with a SYN-ACK (it ignores it otherwise); a
+//   client RST only at the backend's rcv_nxt; bytes before the first byte we saw, or past the
+//   client's own FIN, are never "retransmissions"; a 101 counts only when a judged request asked
+//   for a switch; a flow forgotten inside a request (idle expiry, FIN both ways) leaves a tombstone
+//   that resets the connection if it comes back within an hour.
 //
 // Limits and what happens at them (never a crash, never a stalled connection; all counted):
 // - max_flows: a new connection when the table is full (after evicting idle flows) is not tracked:
