@@ -16,6 +16,15 @@ void handshake(FlowHarness& h, Conn& c) {
     EXPECT_EQ(h.feed(c.client_ack()).action, Action::forward);
 }
 
+// The verdict that closes a connection we cannot follow: the frame dropped, an RST to each end.
+void expect_reset_both(const Verdict& v) {
+    EXPECT_EQ(v.action, Action::drop);
+    ASSERT_EQ(v.back.size(), 1u);
+    ASSERT_EQ(v.onward.size(), 1u);
+    EXPECT_TRUE(parse(v.back[0]).has(tcp_flag::rst));
+    EXPECT_TRUE(parse(v.onward[0]).has(tcp_flag::rst));
+}
+
 // The usual start of a test: a table with the default config and one connection through its
 // handshake (`auto& [h, c] = connected;`).
 struct Connected {
@@ -491,9 +500,7 @@ TEST(FlowTable, BadChunkResetsBothEnds) {
     EXPECT_EQ(h.feed(c.client("POST /free HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n")).action,
               Action::forward);
     auto v = h.feed(c.client("zz\r\n"));
-    EXPECT_EQ(v.action, Action::drop);
-    ASSERT_EQ(v.back.size(), 1u);
-    EXPECT_TRUE(parse(v.back[0]).has(tcp_flag::rst));
+    expect_reset_both(v);
     EXPECT_EQ(h.table->counters().uninspectable_parse_error, 1u);
 }
 
@@ -502,9 +509,7 @@ TEST(FlowTable, MidStreamGarbageResetsBothEnds) {
     FlowHarness h;
     Conn c;
     auto v = h.feed(c.client("tail of some body\r\n"));
-    EXPECT_EQ(v.action, Action::drop);
-    ASSERT_EQ(v.back.size(), 1u);
-    EXPECT_TRUE(parse(v.back[0]).has(tcp_flag::rst));
+    expect_reset_both(v);
     EXPECT_EQ(h.table->counters().closed_uninspectable, 1u);
 }
 
@@ -518,9 +523,7 @@ TEST(FlowTable, LostResponsesKeepRequestsJudged) {
     EXPECT_EQ(h.table->counters().responses_unfollowed, 1u);
     EXPECT_EQ(h.feed(c.server("more")).action, Action::forward);
     auto v = h.feed(c.client(get("/limited")));
-    EXPECT_EQ(v.action, Action::drop);
-    ASSERT_EQ(v.back.size(), 1u);
-    EXPECT_TRUE(parse(v.back[0]).has(tcp_flag::rst));
+    expect_reset_both(v);
     EXPECT_EQ(h.table->counters().requests, 2u);
     EXPECT_EQ(h.table->counters().uninspectable_parse_error, 0u);
     EXPECT_EQ(h.table->counters().rejected, 1u);
@@ -886,9 +889,7 @@ TEST(FlowTable, ExpiredInsideARequestIsResetWhenItComesBack) {
     h.now_ns += 61'000'000'000;
     EXPECT_EQ(h.table->expire_idle(), 1u);
     auto v = h.feed(c.client("GET /free HTTP/1.1\r\n\r\n"));  // would look like a request start
-    EXPECT_EQ(v.action, Action::drop);
-    ASSERT_EQ(v.back.size(), 1u);
-    EXPECT_TRUE(parse(v.back[0]).has(tcp_flag::rst));
+    expect_reset_both(v);
     EXPECT_EQ(h.table->counters().uninspectable_gap, 1u);
     EXPECT_EQ(h.table->counters().requests, 0u);
 }
