@@ -126,6 +126,14 @@ step "spike arrest: a limited source paused through a --rand-source flood (IPv4 
 xt_ok limit spike --rate $RATE --burst $BURST
 paused_source "spike" "$C4" spike_src udp --dst "$S4" --count $COUNT --rate $PPS
 
+step "status shows the fill levels the floods left"
+t0=$(date +%s%N)
+tables=$(xt_ok status --json | jq -c --arg i "$IF_S" '.interfaces[] | select(.iface == $i) | .tables')
+log "status --json took $((($(date +%s%N) - t0) / 1000000)) ms: $(jq -c 'with_entries(.value |= "\(.entries)/\(.max_entries)")' <<<"$tables")"
+assert_ge "status: xt_spike entries after the floods (the LRU is full)" "$(jq .spike.entries <<<"$tables")" \
+  $(($(jq .spike.max_entries <<<"$tables") * 9 / 10))
+assert_ge "status: floor slots in debt ($C4's at least)" "$(jq .floors.entries <<<"$tables")" 1
+
 step "per-source SYN limit: the same with IPv6 SYNs from $C6"
 # Spike arrest stays on at a rate no source here reaches: the floods' UDP frames (no SYN) then take
 # entries too, which they would not with every stage off.
