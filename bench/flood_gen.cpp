@@ -1,5 +1,5 @@
 // xt_flood_gen: a bounded flood of one 64-byte UDP/IPv4 frame out of one interface, for
-// bench/live_flood.sh. It test-runs an XDP_TX program with BPF_F_TEST_XDP_LIVE_FRAMES and the
+// bench/live_flood.sh (and, with spoofed sources, tests/e2e/test_spike_flood.sh). It test-runs an XDP_TX program with BPF_F_TEST_XDP_LIVE_FRAMES and the
 // interface as the context's ingress_ifindex: the kernel then transmits every repetition out of
 // that interface (xdp-trafficgen's method; xdp-trafficgen itself does not start on this kernel). It
 // stops at --count frames or --seconds, whichever comes first. Frames are counted as sent even when
@@ -37,6 +37,10 @@ struct Options {
     double seconds = 5.0;
     uint32_t chunk = 262'144;  // frames per syscall: small enough to honour --seconds closely
     uint32_t batch = 64;  // frames the kernel runs before flushing them to the device (max 256)
+    // Spoofed sources (bench/xdp_tx.bpf.c): 0 = every frame from --src.
+    uint32_t spoof_pool = 0;
+    uint32_t spoof_repeat = 1;
+    std::string spoof_base = "100.64.0.0";
 };
 
 Options parse_options(int argc, char** argv) {
@@ -53,7 +57,13 @@ Options parse_options(int argc, char** argv) {
         ("count", po::value(&o.count)->default_value(o.count), "frames at most")
         ("seconds", po::value(&o.seconds)->default_value(o.seconds), "seconds at most (<= 60)")
         ("chunk", po::value(&o.chunk)->default_value(o.chunk), "frames per syscall")
-        ("batch", po::value(&o.batch)->default_value(o.batch), "frames per kernel flush (<= 256)");
+        ("batch", po::value(&o.batch)->default_value(o.batch), "frames per kernel flush (<= 256)")
+        ("spoof-pool", po::value(&o.spoof_pool)->default_value(o.spoof_pool),
+         "spoofed sources: frame n comes from --spoof-base + (n / --spoof-repeat) % N (0: from --src)")
+        ("spoof-repeat", po::value(&o.spoof_repeat)->default_value(o.spoof_repeat),
+         "frames in a row from each spoofed source")
+        ("spoof-base", po::value(&o.spoof_base)->default_value(o.spoof_base),
+         "first spoofed IPv4 source");
     po::variables_map vm;
     po::store(po::parse_command_line(argc, argv, desc), vm);
     if (vm.count("help")) {
@@ -64,7 +74,9 @@ Options parse_options(int argc, char** argv) {
     if (o.count == 0 || o.seconds <= 0 || o.chunk == 0)
         throw std::runtime_error("--count, --seconds and --chunk must be positive");
     if (o.seconds > 60) throw std::runtime_error("--seconds is capped at 60: floods stay bounded");
-    for (const auto& [option, value] : {std::pair{"--src", &o.src_ip}, std::pair{"--dst", &o.dst_ip}}) {
+    if (o.spoof_repeat == 0) throw std::runtime_error("--spoof-repeat must be positive");
+    for (const auto& [option, value] : {std::pair{"--src", &o.src_ip}, std::pair{"--dst", &o.dst_ip},
+                                        std::pair{"--spoof-base", &o.spoof_base}}) {
         in_addr unused{};
         if (inet_pton(AF_INET, value->c_str(), &unused) != 1)
             throw std::runtime_error(fmt::format("{} '{}' is not an IPv4 address", option, *value));
@@ -107,8 +119,15 @@ int run(const Options& opt) {
                            .payload(18)
                            .build();
     libbpf_set_print(nullptr);
-    SkeletonPtr<xt_bench_tx, xt_bench_tx__destroy> skel(xt_bench_tx__open_and_load());
-    if (!skel) throw std::runtime_error("cannot load the XDP_TX program (root needed)");
+    SkeletonPtr<xt_bench_tx, xt_bench_tx__destroy> skel(xt_bench_tx__open());
+    if (!skel) throw std::runtime_error("cannot open the XDP_TX program");
+    in_addr base{};
+    inet_pton(AF_INET, opt.spoof_base.c_str(), &base);
+    skel->rodata->spoof_pool = opt.spoof_pool;
+    skel->rodata->spoof_repeat = opt.spoof_repeat;
+    skel->rodata->spoof_base = ntohl(base.s_addr);
+    if (xt_bench_tx__load(skel.get()) != 0)
+        throw std::runtime_error("cannot load the XDP_TX program (root needed)");
     const int prog_fd = bpf_program__fd(skel->progs.xdp_flood_tx);
 
     xdp_md ctx{};

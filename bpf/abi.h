@@ -40,6 +40,8 @@
 #define XT_MAP_SPIKE xt_spike         /* LRU_HASH xt_addr (masked) -> xt_source_buckets        */
 #define XT_MAP_SYN xt_syn             /* LRU_HASH xt_addr -> xt_gcra (spike per prefix only)   */
 #define XT_MAP_SYN_GLOBAL xt_syn_glob /* ARRAY[1] of struct xt_gcra                            */
+#define XT_MAP_FLOORS xt_floors       /* ARRAY[XT_FLOOR_SLOTS] of struct xt_source_buckets: the
+                                         debt floors of the buckets above ("debt floors" below) */
 #define XT_MAP_TOP_DROPS xt_top_drops /* LRU_PERCPU_HASH xt_addr -> xt_drop_tally              */
 #define XT_MAP_TOP_PENDING xt_top_pending /* PERCPU_ARRAY[1] of struct xt_drop_pending          */
 /* Gateway mode (`xdp-throttle attach A --peer B`; semantics under "gateway mode" below). */
@@ -77,6 +79,7 @@
 #define XT_BAN_FILTER_SLOTS 65536
 #define XT_SPIKE_MAX 262144
 #define XT_SYN_MAX 131072
+#define XT_FLOOR_SLOTS 65536 /* one per xt_addr_slot() value; 16 bytes a slot: 1 MB */
 #define XT_TOP_DROPS_MAX 4096
 #define XT_BAN_REASON_LEN 32
 #define XT_MAX_HTTP_PORTS 8
@@ -195,9 +198,11 @@ struct xt_ban {
  *   interval  = every / rate      (time that earns one token)
  *   tolerance = (burst - 1) * interval
  *   admit iff max(tat, now) - now <= tolerance; then tat = max(tat, now) + interval.
- * In any window of length t at most burst + rate * t / every packets are admitted. A new entry
- * (tat = 0) is a full bucket. The update is a compare-and-swap, so CPUs never admit more than that
- * bound together (see bpf/stage_ratelimit.h for the retry rule).
+ * In any window of length t at most burst + rate * t / every packets are admitted. A tat at or
+ * before now (0 included) is a full bucket; a new entry starts from its slot's debt floor (below),
+ * which is such a tat unless a bucket of that slot was deep in debt lately. The update is a
+ * compare-and-swap, so CPUs never admit more than that bound together (see bpf/stage_ratelimit.h
+ * for the retry rule).
  */
 struct xt_gcra {
 	__u64 tat_ns;
@@ -206,7 +211,8 @@ struct xt_gcra {
 /* Both token buckets of one source in XT_MAP_SPIKE, so one lookup serves spike arrest and the
  * per-source SYN limit when both are keyed by the address (the default). When spike arrest is keyed
  * per prefix, the XT_MAP_SPIKE key is the prefix, `syn` is unused and the SYN buckets live in
- * XT_MAP_SYN keyed by address. A new entry is two full buckets (tat = 0). */
+ * XT_MAP_SYN keyed by address. A new entry starts from the two debt floors of its key's slot
+ * (below). Also the value of XT_MAP_FLOORS: the spike and the SYN floor of one slot. */
 struct xt_source_buckets {
 	struct xt_gcra spike;
 	struct xt_gcra syn;
@@ -221,6 +227,51 @@ struct xt_rate {
 	__u64 interval_ns;  /* every_ns / rate, >= 1 */
 	__u64 tolerance_ns; /* (burst - 1) * interval_ns */
 };
+
+/*
+ * Debt floors: what a bucket evicted from its LRU comes back with (XT_MAP_FLOORS).
+ *
+ * The per-source buckets live in LRU hashes (XT_MAP_SPIKE, XT_MAP_SYN) that a flood of spoofed
+ * sources cycles in a fraction of a second. A source being limited stays in its map (each of its
+ * packets is a lookup), but one that pauses can be evicted, and a bucket created again used to
+ * start full: a burst again, whatever the source had spent.
+ *
+ * XT_MAP_FLOORS holds, for each slot xt_addr_slot(key) of a bucket's key, the highest tat that a
+ * take left in a bucket of that slot while the bucket was a debtor (xt_gcra_debtor: more than half
+ * its burst and more than one token spent), in the field of the bucket's kind (`spike` or `syn` of
+ * struct xt_source_buckets: a floor is only read by buckets of its own kind, so with the rate that
+ * wrote it). A bucket that is not in its map starts from its slot's floor: with the floor's debt
+ * when the floor is ahead of now, full as before when it is not. Only admitted takes that leave a
+ * debtor write (a compare-and-swap that only raises the floor); everything else, the pass path of
+ * every source under half its burst and every one-packet spoofed source included, never writes.
+ *
+ * Bound. A source coming back after its bucket was evicted gets at most what the bucket would
+ * have held had it stayed, plus max(1, ceil((burst - 1) / 2)) packets: if its last admitted take
+ * left it a debtor, the floor holds that take's tat and it gets nothing more; otherwise it was at
+ * most max(tolerance / 2, interval) in debt (the debtor threshold), which is what the floor may
+ * forget. A source being limited (deep in debt at its last admitted packet) therefore resumes with
+ * exactly what it refilled. Each eviction of an undemanding source can repeat that extra, and
+ * evicting one bucket takes about a map's worth of new sources (XT_SPIKE_MAX, XT_SYN_MAX): in a
+ * window t a source gets at most burst + rate * t + E * max(1, ceil((burst - 1) / 2)) with E the
+ * evictions of its bucket in t (before the floors: E * burst).
+ *
+ * Collateral. The floors are shared by slot: a new source whose slot holds a floor ahead of now
+ * starts with that debt instead of a full bucket. A debtor's tat is at most burst * interval
+ * ahead of its last admitted packet, so the new source gets at worst an empty bucket refilling at
+ * its rate, and only for up to burst / rate after the debtor's last admitted packet; the chance
+ * for a given new source is about (sources limited within the last burst / rate) / XT_FLOOR_SLOTS.
+ * New sources that start in such a slot share its refill (their takes raise the same floor). The
+ * hash is not keyed: an attacker who limits a source aimed at a victim's slot can make the
+ * victim's bucket start empty each time it is (re)created; the victim keeps its rate, never more
+ * than its burst is lost. Floors are CLOCK_MONOTONIC times, like tat: they age out by themselves.
+ */
+XT_ABI_INLINE int xt_gcra_debtor(__u64 tat_ns, __u64 now_ns, const struct xt_rate *r)
+{
+	__u64 half = r->tolerance_ns / 2;
+	__u64 threshold = half > r->interval_ns ? half : r->interval_ns;
+
+	return tat_ns > now_ns && tat_ns - now_ns > threshold;
+}
 
 /* ---- configuration ---------------------------------------------------------------------------- */
 

@@ -127,8 +127,9 @@ struct {
 	__type(value, __u32);
 } XT_MAP_BAN_FILTER SEC(".maps");
 
-/* Token buckets are LRU: a flood of new sources evicts the quietest buckets, and an evicted bucket
- * comes back full, which is the state an idle source would have anyway. */
+/* Token buckets are LRU: a flood of new sources evicts the quietest buckets. An evicted bucket
+ * comes back from its slot's debt floor (XT_MAP_FLOORS below), so a source that was being limited
+ * resumes with what it refilled, not with a fresh burst (abi.h, "debt floors"). */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, XT_SPIKE_MAX);
@@ -149,6 +150,15 @@ struct {
 	__type(key, __u32);
 	__type(value, struct xt_gcra);
 } XT_MAP_SYN_GLOBAL SEC(".maps");
+
+/* Debt floors (abi.h): an ARRAY, so nothing in it is ever evicted and its lookup is inlined (read
+ * only when a bucket is created, written only by takes that leave a bucket deep in debt). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XT_FLOOR_SLOTS);
+	__type(key, __u32);
+	__type(value, struct xt_source_buckets);
+} XT_MAP_FLOORS SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);

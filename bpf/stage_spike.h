@@ -46,7 +46,9 @@ static __always_inline __u32 spike_prefix(const struct xt_pkt *pkt, const struct
  * Spike arrest and the per-source SYN limit, the two buckets of one source. By address (the
  * default) both share one XT_MAP_SPIKE entry, so a SYN pays one hash lookup for both. By prefix the
  * spike bucket is keyed by the masked address and the SYN bucket lives in XT_MAP_SYN by address:
- * two lookups. Switching the keying starts the SYN buckets full once (the mode is operator set).
+ * two lookups. Switching the keying starts the SYN buckets from their floors once (the mode is
+ * operator set). Every new bucket starts from its slot's debt floor (abi.h, "debt floors"), keyed
+ * like the bucket: the spike floor by the masked prefix when spike arrest is per prefix.
  */
 static __always_inline enum xt_verdict stage_source_limits(const struct xt_pkt *pkt,
 							   const struct xt_config *cfg,
@@ -62,19 +64,20 @@ static __always_inline enum xt_verdict stage_source_limits(const struct xt_pkt *
 	if (!demand.spike && !demand.syn)
 		return XT_PASS;
 	if (!(cfg->flags & XT_CFG_SPIKE_PER_PREFIX))
-		return source_buckets_take(&XT_MAP_SPIKE, &pkt->src, &demand, clock_now(clk));
+		return source_buckets_take(&XT_MAP_SPIKE, &XT_MAP_FLOORS, &pkt->src, &demand,
+					   clock_now(clk));
 
 	if (demand.spike) {
 		struct xt_bucket_demand spike_only = { .spike = demand.spike };
 
 		key = pkt->src;
 		addr_mask(&key, spike_prefix(pkt, cfg));
-		v = source_buckets_take(&XT_MAP_SPIKE, &key, &spike_only, clock_now(clk));
+		v = source_buckets_take(&XT_MAP_SPIKE, &XT_MAP_FLOORS, &key, &spike_only, clock_now(clk));
 		if (v != XT_PASS)
 			return v;
 	}
-	if (demand.syn &&
-	    !gcra_take_keyed(&XT_MAP_SYN, &pkt->src, demand.syn, clock_now(clk)))
+	if (demand.syn && !gcra_take_keyed(&XT_MAP_SYN, &XT_MAP_FLOORS, XT_BUCKET_SYN, &pkt->src,
+					   demand.syn, clock_now(clk)))
 		return XT_DROP_SYN_SOURCE;
 	return XT_PASS;
 }

@@ -23,6 +23,33 @@ std::string single_iface(const ParsedArgs& parsed, std::string_view verb) {
     return parsed.positionals[0];
 }
 
+// Bytes as status prints memory: binary units, one decimal.
+std::string format_bytes(uint64_t bytes) {
+    if (bytes >= (1u << 20)) return fmt::format("{:.1f} MiB", static_cast<double>(bytes) / (1u << 20));
+    if (bytes >= (1u << 10)) return fmt::format("{:.1f} KiB", static_cast<double>(bytes) / (1u << 10));
+    return fmt::format("{} B", bytes);
+}
+
+nlohmann::json tables_json(const std::vector<TableFill>& tables) {
+    nlohmann::json out = nlohmann::json::object();
+    for (const auto& t : tables)
+        out[t.table] = {{"map", t.map}, {"entries", t.entries}, {"max_entries", t.max_entries},
+                        {"memlock_bytes", t.memlock_bytes}};
+    return out;
+}
+
+void print_tables(const std::string& iface, const Result<std::vector<TableFill>>& tables) {
+    if (!tables) {
+        fmt::print("\nkernel tables of {}: cannot read them: {}\n", iface, tables.error().message);
+        return;
+    }
+    fmt::print("\nkernel tables of {} (entries / size, fill, kernel memory):\n", iface);
+    for (const auto& t : *tables)
+        fmt::print("  {:<17} {:<16} {:>8} / {:<8} {:>5.1f}%  {:>10}\n", t.table, t.map, t.entries,
+                   t.max_entries, t.max_entries ? 100.0 * t.entries / t.max_entries : 0.0,
+                   format_bytes(t.memlock_bytes));
+}
+
 }  // namespace
 
 int run_attach(const ParsedArgs& parsed) {
@@ -83,9 +110,13 @@ int run_status(const ParsedArgs& parsed) {
     prepare_bpffs();
     const auto multiprog = probe_multiprog();
     const auto interfaces = unwrap(interfaces_status());
+    std::vector<Result<std::vector<TableFill>>> tables;
+    for (const auto& s : interfaces)
+        tables.push_back(s.has_pins ? interface_tables(s) : fail(ErrorKind::not_found, "no pins"));
     if (parsed.flag("json")) {
         nlohmann::json list = nlohmann::json::array();
-        for (const auto& s : interfaces) {
+        for (size_t i = 0; i < interfaces.size(); ++i) {
+            const auto& s = interfaces[i];
             list.push_back({{"iface", s.iface},
                             {"attached", s.attached},
                             {"mode", s.mode ? nlohmann::json(attach_mode_name(*s.mode)) : nlohmann::json()},
@@ -93,7 +124,9 @@ int run_status(const ParsedArgs& parsed) {
                             {"pin_dir", s.pin_dir.string()},
                             {"gateway_peer", s.gateway_peer ? nlohmann::json(*s.gateway_peer) : nlohmann::json()},
                             {"gateway_side", !s.gateway_peer ? nlohmann::json()
-                                             : nlohmann::json(s.gateway_server_side ? "server" : "client")}});
+                                             : nlohmann::json(s.gateway_server_side ? "server" : "client")},
+                            {"tables", tables[i] ? tables_json(*tables[i]) : nlohmann::json()}});
+            if (s.has_pins && !tables[i]) list.back()["tables_error"] = tables[i].error().message;
         }
         print_json({{"multiprog_supported", multiprog.supported},
                     {"multiprog_reason", multiprog.reason},
@@ -117,6 +150,8 @@ int run_status(const ParsedArgs& parsed) {
         if (s.gateway_peer && !s.gateway_server_side)
             fmt::print("gateway {} <-> {} (client side {}, server side {})\n", s.iface,
                        *s.gateway_peer, s.iface, *s.gateway_peer);
+    for (size_t i = 0; i < interfaces.size(); ++i)
+        if (interfaces[i].has_pins) print_tables(interfaces[i].iface, tables[i]);
     return 0;
 }
 

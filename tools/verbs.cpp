@@ -70,12 +70,23 @@ gateway bridge A <-> B; detach the bridge with 'xdp-throttle detach A'`.)",
     },
     Verb{
         .name = "status",
-        .summary = "where it is attached, and whether XDP programs can share an interface here",
+        .summary = "where it is attached, its kernel tables' fill levels, XDP program sharing",
         .synopsis = {"status [--json]"},
         .options = {{.name = "json", .help = "print JSON"}},
         .description = R"(Lists every interface with xdp-throttle attached or with state pinned: mode, program id, pin
 directory; and says whether this kernel lets several XDP programs share one interface (libxdp's
 dispatcher needs freplace programs, `BPF_PROG_TYPE_EXT`, probed with `libbpf_probe_bpf_prog_type`).
+
+For every pin directory it shows the kernel tables' fill levels: entries / size and the memory
+the kernel charges for each map (its `memlock`: preallocated maps their full size, the LPM tries
+what they hold). `spike` and `syn` are the per-source buckets (LRU hashes: full under a flood of
+new sources, which is harmless: see "Kernel tables under a spoofed flood"); `floors` counts the
+slots of `xt_floors` that hold a debt still ahead of now (a new source in such a slot starts with
+that debt); `bans` is full when `ban add` starts refusing; `deny_host_table`/`deny_hosts`/
+`deny_v4`/`deny_v6` and their `allow_` twins hold the lists; `top_drops` the `top` tallies;
+`bypass` the flows the gateway controller no longer inspects. Counting walks every entry
+(batched), so it takes up to a few hundred milliseconds for full tables and never slows the
+data plane.
 
 A gateway shows both ports with the same program id (B's pin directory as `(in A's)`) and a line
 `gateway A <-> B (client side A, server side B)`. In JSON, `gateway_peer` and `gateway_side`
@@ -86,11 +97,18 @@ A gateway shows both ports with the same program id (B's pin directory as `(in A
  "multiprog_reason": "the kernel refuses freplace (BPF_PROG_TYPE_EXT) programs, so libxdp's dispatcher cannot run: one XDP program per interface",
  "interfaces": [{"iface": "eth0", "attached": true, "mode": "native", "prog_id": 42,
                  "pin_dir": "/sys/fs/bpf/xdp-throttle/eth0",
-                 "gateway_peer": "eth1", "gateway_side": "client"},
+                 "gateway_peer": "eth1", "gateway_side": "client",
+                 "tables": {"spike": {"map": "xt_spike", "entries": 1834, "max_entries": 262144,
+                                      "memlock_bytes": 25166720},
+                            "bans": {"map": "xt_bans", "entries": 3, "max_entries": 65536,
+                                     "memlock_bytes": 9438352}, "...": {}}},
                 {"iface": "eth1", "attached": true, "mode": "native", "prog_id": 42,
                  "pin_dir": "/sys/fs/bpf/xdp-throttle/eth1",
-                 "gateway_peer": "eth0", "gateway_side": "server"}]}
-```)",
+                 "gateway_peer": "eth0", "gateway_side": "server", "tables": null}]}
+```
+
+`tables` is `null` for an interface without pins of its own (the server side of a bridge); when
+they cannot be read (pins of an older version: attach again), `tables_error` says why.)",
         .examples = {"xdp-throttle status",
                      "xdp-throttle status --json | jq '.interfaces[] | select(.attached)'"},
         .run = run_status,
@@ -144,6 +162,11 @@ deadline and the reason. Expired bans stop matching at once; the first packet af
 removes the entry (and `ban add`/`ban del` sweep what is left), and `ban list` shows live bans only.
 Bans are for addresses; use `ip deny` for ranges. The map records an origin (`operator` for the
 CLI; `controller` is reserved for bans written by `xdp-throttled`, which does not write any yet).
+
+The ban box holds 65,536 bans (`status` shows how many it holds). It never drops a ban to make
+room: when it is full, `ban add` bans what it can (re-banning an address already banned always
+works) and exits 1 with the count of refused addresses: `eth0: the ban box is full (65536 bans): 2
+of 3 addresses refused (198.51.100.9, 198.51.100.10), 1 banned; ...`.
 
 `ban list --json`:
 

@@ -340,11 +340,13 @@ tcp_received() { # TCP segments the server's stack received, IPv4 and IPv6 toget
   ip netns exec "$NS_S" awk '$1 == "Tcp:" { if (!h) { for (i = 2; i <= NF; i++) f[$i] = i; h = 1 } else print $f["InSegs"] }' /proc/net/snmp
 }
 
-send() { # NS traffic.py-ARGS...: run a generator; sets SENT and SECONDS_TAKEN
+send() { # NS traffic.py-ARGS...: run a generator; sets SENT, SECONDS_TAKEN, SEND_FIRST_AT, SEND_LAST_AT
   local out
   out=$(ip netns exec "$1" "$PY" "$TRAFFIC" "${@:2}") || fail "traffic.py ${*:2} failed: $out"
   SENT=$(jq -r .sent <<<"$out")
   SECONDS_TAKEN=$(jq -r .seconds <<<"$out")
+  # CLOCK_MONOTONIC seconds of the first and last send: windows across several sends.
+  SEND_FIRST_AT=$(jq -r .first_at <<<"$out") SEND_LAST_AT=$(jq -r .last_at <<<"$out")
   log "sent $SENT packets in ${SECONDS_TAKEN}s ($(jq -c . <<<"$out"))"
 }
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Ban box end to end: a ban blocks both families, is listed with its reason and hits, `ban del`
-# lifts it at once, and a timed ban expires on time and is reaped.
+# lifts it at once, and a timed ban expires on time and is reaped. A full ban box refuses new bans
+# with an error that counts them, and drops none of the bans it holds (issue 13).
 source "$(dirname "$0")/lib.sh"
 e2e_init ban curl ping
 
@@ -62,3 +63,25 @@ assert_eq "bans listed after expiry" 0 "$(xt_ok ban list --json | jq length)"
 pinned=$(bpftool -j map dump pinned "$XDP_THROTTLE_BPFFS/xdp-throttle/$IF_S/xt_bans" 2>&1) ||
   fail "bpftool map dump of xt_bans failed: $pinned"
 assert_eq "entries left in the pinned xt_bans map (reaped)" 0 "$(jq length <<<"$pinned")"
+
+step "a full ban box refuses new bans and keeps every ban it holds"
+# xt_bans is a plain hash (bpf/maps.h), never an LRU: the kernel refuses an insert into a full one.
+xt_ok ban add "$C4" --for 10m --reason "held through a full box" >/dev/null
+max=$(xt_ok status --json | jq --arg i "$IF_S" '.interfaces[] | select(.iface == $i) | .tables.bans.max_entries')
+"$PY" -c 'import ipaddress, sys
+for i in range(int(sys.argv[1]) - 1): print(ipaddress.IPv4Address((100 << 24 | 64 << 16) + i))' "$max" >"$XT_TMP/fill.txt"
+t0=$(date +%s%N)
+xargs -a "$XT_TMP/fill.txt" ip netns exec "$NS_S" "$XT_CLI" ban add --for 10m --reason fill >/dev/null ||
+  fail "filling the ban box with $((max - 1)) bans failed"
+log "$((max - 1)) bans added in $((($(date +%s%N) - t0) / 1000000)) ms"
+assert_eq "status: bans entries (full)" "$max" "$(xt_ok status --json |
+  jq --arg i "$IF_S" '.interfaces[] | select(.iface == $i) | .tables.bans.entries')"
+xt_err 1 "the ban box is full \($max bans\): 2 of 3 addresses refused \(198\.51\.100\.9, 198\.51\.100\.10\), 1 banned; no ban is ever dropped" \
+  ban add 198.51.100.9 "$C4" 198.51.100.10 --for 1m
+assert_eq "bans listed (none dropped, none added)" "$max" "$(xt_ok ban list --json | jq length)"
+assert_eq "reason of $C4 (re-banned in the full box)" "" \
+  "$(xt_ok ban list --json | jq -r --arg a "$C4" '.[] | select(.address == $a) | .reason')"
+expect_ping fail 4
+xt_ok ban del 100.64.0.0 >/dev/null
+xt_ok ban add 198.51.100.9 --for 1m >/dev/null
+pass "after one ban del, a new ban fits again"

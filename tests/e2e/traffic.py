@@ -2,7 +2,8 @@
 """Bounded, paced traffic generators and a sender-side timer for the e2e labs.
 
 Every generator is bounded by --count (and so in time by --count / --rate) and prints one JSON
-line: {"sent": packets handed to the kernel, "seconds": time from the first to the last send}.
+line: {"sent": packets handed to the kernel, "seconds": time from the first to the last send,
+"first_at"/"last_at": those two instants in CLOCK_MONOTONIC seconds}.
 The token-bucket checks need that window t precisely (admitted <= burst + rate * t), which is why
 the lab does not time senders with `date` around them (hping3, for one, lingers a second after its
 last packet).
@@ -36,7 +37,9 @@ import time
 
 
 def pace(count, rate, send_one):
-    """Calls send_one(i) count times at `rate` per second; returns (sent, seconds, errors)."""
+    """Calls send_one(i) count times at `rate` per second. Returns sent, seconds, errors and the
+    instants of the first and last send (first_at, last_at: CLOCK_MONOTONIC seconds, which is
+    what perf_counter reads on Linux), so windows spanning several runs can be measured."""
     period = 1.0 / rate
     sent = errors = 0
     first = last = None
@@ -57,7 +60,8 @@ def pace(count, rate, send_one):
         last = time.perf_counter()
         if first is None:
             first = last
-    return sent, (last - first) if first is not None else 0.0, errors
+    return {"sent": sent, "seconds": (last - first) if first is not None else 0.0, "errors": errors,
+            "first_at": first, "last_at": last}
 
 
 def family_of(addr):
@@ -75,8 +79,8 @@ def cmd_udp(a):
         socks.append(s)
     payload = b"x" * a.size
     dst = (a.dst, a.port)
-    sent, seconds, errors = pace(a.count, a.rate, lambda i: socks[i % len(socks)].sendto(payload, dst))
-    return {"sent": sent, "seconds": seconds, "errors": errors, "sources": len(socks)}
+    result = pace(a.count, a.rate, lambda i: socks[i % len(socks)].sendto(payload, dst))
+    return {**result, "sources": len(socks)}
 
 
 def checksum(data):
@@ -134,8 +138,7 @@ def cmd_syn(a):
         tcp = tcp_syn(src, a.dst, sport, a.port, random.getrandbits(32))
         sock.sendto(ip_header(src, a.dst, len(tcp), i) + tcp, dst)
 
-    sent, seconds, errors = pace(a.count, a.rate, send_one)
-    return {"sent": sent, "seconds": seconds, "errors": errors}
+    return pace(a.count, a.rate, send_one)
 
 
 def read_tx(dev):

@@ -33,6 +33,16 @@ size_t possible_cpus() {
 
 }  // namespace
 
+std::vector<BucketCase> bucket_cases() {
+    return {{10, kSecond, 5}, {1, kSecond, 1}, {100, kSecond, 20}, {3, 250 * kMillisecond, 2},
+            {1000, 60 * kSecond, 50}};
+}
+
+std::string bucket_case_name(const ::testing::TestParamInfo<BucketCase>& info) {
+    const BucketCase& c = info.param;
+    return fmt::format("Rate{}Per{}msBurst{}", c.rate, c.every_ns / kMillisecond, c.burst);
+}
+
 void SkeletonDeleter::operator()(xdp_throttle* skel) const { xdp_throttle__destroy(skel); }
 
 SkeletonPtr load_skeleton() {
@@ -290,6 +300,21 @@ bool ProgRunTest::spike_bucket_exists(std::string_view key_ip) const {
     const xt_addr key = source_key(key_ip);
     xt_source_buckets buckets{};
     return bpf_map_lookup_elem(map_fd(XT_NAME(XT_MAP_SPIKE)), &key, &buckets) == 0;
+}
+
+void ProgRunTest::evict(const char* map_name, std::string_view key_ip) {
+    const xt_addr key = source_key(key_ip);
+    ASSERT_EQ(bpf_map_delete_elem(map_fd(map_name), &key), 0)
+        << "evicting " << key_ip << " from " << map_name << ": " << std::strerror(errno);
+}
+
+xt_source_buckets ProgRunTest::floors(std::string_view key_ip) const {
+    const xt_addr key = source_key(key_ip);
+    const uint32_t slot = xt_addr_slot(&key);
+    xt_source_buckets value{};
+    EXPECT_EQ(bpf_map_lookup_elem(map_fd(XT_NAME(XT_MAP_FLOORS)), &slot, &value), 0)
+        << "floor slot " << slot << ": " << std::strerror(errno);
+    return value;
 }
 
 }  // namespace xt::test

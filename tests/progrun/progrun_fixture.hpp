@@ -90,6 +90,19 @@ struct Bucket {
     uint64_t burst = 0;
 };
 
+// The token buckets the parameterised bucket tests run through (test_spike.cpp, test_floors.cpp):
+// `rate` tokens per `every_ns`, `burst` deep; bursts from 1, periods from 250 ms to a minute.
+struct BucketCase {
+    uint64_t rate = 0;
+    uint64_t every_ns = 0;
+    uint64_t burst = 0;
+};
+inline void PrintTo(const BucketCase& c, std::ostream* os) {
+    *os << c.rate << "/" << c.every_ns << "ns burst " << c.burst;
+}
+std::vector<BucketCase> bucket_cases();
+std::string bucket_case_name(const ::testing::TestParamInfo<BucketCase>& info);
+
 // A whole stage test as data: the configuration and rules it starts from, its steps, and the rule
 // hit counts after them (ProgRunTest::run_case; XT_STAGE_TABLE makes one test per case).
 struct StageCase {
@@ -150,6 +163,11 @@ protected:
     std::optional<xt_drop_tally> drop_tally(std::string_view ip) const;
     // Whether a bucket exists for this key in a per-source map (XT_MAP_SPIKE, XT_MAP_SYN).
     bool spike_bucket_exists(std::string_view key_ip) const;
+    // What an LRU eviction does to a source: its entry in `map_name` (XT_MAP_SPIKE or XT_MAP_SYN)
+    // is deleted; the test fails if there was none.
+    void evict(const char* map_name, std::string_view key_ip);
+    // The debt floors of the slot of this key (XT_MAP_FLOORS at xt_addr_slot, abi.h).
+    xt_source_buckets floors(std::string_view key_ip) const;
 
     int map_fd(const char* name) const;
 

@@ -1,6 +1,9 @@
 // Ban box: banned until the deadline, then reaped by the first packet after it. Packets are steps
 // of a table (progrun_fixture.hpp, Step).
+#include <arpa/inet.h>
 #include <bpf/bpf.h>
+
+#include <vector>
 
 #include "progrun_fixture.hpp"
 
@@ -18,6 +21,33 @@ TEST_F(BanTest, ActiveBanDropsAndCountsHits) {
     });
     ASSERT_TRUE(ban_entry("192.0.2.10"));
     EXPECT_EQ(ban_entry("192.0.2.10")->hits, 2u);
+}
+
+// A full ban box (a plain hash, never an LRU) refuses new bans with an error that counts them, and
+// keeps every ban it holds: the program still drops them, and re-banning one still works.
+TEST_F(BanTest, FullBanBoxRefusesNewBansAndKeepsItsBans) {
+    ban("192.0.2.10", kT0 + 3600 * kSecond);
+    std::vector<xt_addr> fill;
+    for (uint32_t i = 0; fill.size() < XT_BANS_MAX - 1; ++i) {
+        xt_addr a = source_key("100.64.0.0");
+        a.w[3] = htonl(ntohl(a.w[3]) + i);
+        fill.push_back(a);
+    }
+    ASSERT_TRUE(add_bans(maps_, fill, 3600 * kSecond, "fill", XT_BAN_BY_OPERATOR));
+
+    const xt_addr asked[] = {source_key("198.51.100.9"), source_key("192.0.2.10")};
+    const auto refused = add_bans(maps_, asked, 60 * kSecond, "", XT_BAN_BY_OPERATOR);
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().kind, ErrorKind::unsupported);
+    EXPECT_NE(refused.error().message.find("the ban box is full (65536 bans): 1 of 2 addresses refused "
+                                           "(198.51.100.9), 1 banned"),
+              std::string::npos)
+        << refused.error().message;
+    EXPECT_FALSE(ban_entry("198.51.100.9"));
+    ASSERT_TRUE(ban_entry("192.0.2.10")) << "re-banned in the full box";
+    EXPECT_EQ(ban_entry("192.0.2.10")->deadline_ns, kT0 + 60 * kSecond);
+    run_steps({{"192.0.2.10", 0, 0, XT_DROP_BANNED}, {"100.64.255.254", 0, 0, XT_DROP_BANNED},
+               {"198.51.100.9", 0, 0, XT_PASS, "refused: not banned"}});
 }
 
 TEST_F(BanTest, ExpiredBanPassesAndIsReaped) {

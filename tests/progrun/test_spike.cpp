@@ -8,15 +8,6 @@
 namespace xt::test {
 namespace {
 
-struct BucketCase {
-    uint64_t rate;
-    uint64_t every_ns;
-    uint64_t burst;
-};
-void PrintTo(const BucketCase& c, std::ostream* os) {
-    *os << c.rate << "/" << c.every_ns << "ns burst " << c.burst;
-}
-
 class SpikeBucketTest : public ProgRunTest, public ::testing::WithParamInterface<BucketCase> {};
 
 // `passes` steps that pass, then one spike drop, at `at_ns` (0: the clock as it is).
@@ -67,16 +58,7 @@ TEST_P(SpikeBucketTest, WindowBoundUnderSteadyOverload) {
     EXPECT_GE(passed, bound - 1);  // only the last partially earned token may be missing
 }
 
-INSTANTIATE_TEST_SUITE_P(Rates, SpikeBucketTest,
-                         ::testing::Values(BucketCase{10, kSecond, 5}, BucketCase{1, kSecond, 1},
-                                           BucketCase{100, kSecond, 20},
-                                           BucketCase{3, 250 * kMillisecond, 2},
-                                           BucketCase{1000, 60 * kSecond, 50}),
-                         [](const auto& info) {
-                             const BucketCase& c = info.param;
-                             return fmt::format("Rate{}Per{}msBurst{}", c.rate, c.every_ns / kMillisecond,
-                                                c.burst);
-                         });
+INSTANTIATE_TEST_SUITE_P(Rates, SpikeBucketTest, ::testing::ValuesIn(bucket_cases()), bucket_case_name);
 
 using SpikeTest = ProgRunTest;
 

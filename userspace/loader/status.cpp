@@ -9,6 +9,8 @@
 #include "attach_internal.hpp"
 #include "loader/status.hpp"
 #include "input/address.hpp"
+#include "maps/gateway_maps.hpp"
+#include "maps/interface_maps.hpp"
 #include "maps/paths.hpp"
 
 namespace xt {
@@ -57,6 +59,13 @@ Result<std::vector<InterfaceStatus>> interfaces_status() {
     std::vector<InterfaceStatus> out;
     for (auto& [name, s] : by_name) out.push_back(std::move(s));
     return out;
+}
+
+Result<std::vector<TableFill>> interface_tables(const InterfaceStatus& s) {
+    const InterfaceMaps maps = XT_TRY(InterfaceMaps::open(s.iface));
+    // Pinned in host mode too (every map is): empty there.
+    const auto gateway = GatewayMaps::open(s.iface);
+    return read_table_fill(maps, gateway ? &*gateway : nullptr);
 }
 
 Result<std::string> resolve_interface(const std::optional<std::string>& requested) {

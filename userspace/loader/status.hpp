@@ -9,6 +9,7 @@
 
 #include "common/result.hpp"
 #include "loader/attachment.hpp"
+#include "maps/tables.hpp"
 
 namespace xt {
 
@@ -25,6 +26,11 @@ struct InterfaceStatus {
 };
 // Every interface with a pin directory or with our program attached, sorted by name.
 Result<std::vector<InterfaceStatus>> interfaces_status();
+
+// Fill levels of the kernel tables of an interface with pins of its own (has_pins; the server side
+// of a bridge has none, its client side's are the bridge's), with the bypass table. Walks every
+// table (maps/tables.hpp): for `status`, never for the rule commands that resolve an interface.
+Result<std::vector<TableFill>> interface_tables(const InterfaceStatus& s);
 
 // The interface a rule command works on: `requested` when given (it must have a pin directory);
 // otherwise the single attached interface; otherwise an error listing the candidates.

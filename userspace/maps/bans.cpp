@@ -4,10 +4,15 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <string>
+#include <vector>
+
+#include <fmt/ranges.h>
 
 #include "rule_index.hpp"
 #include "maps/bans.hpp"
 #include "maps/config.hpp"
+#include "maps/tables.hpp"
 
 namespace xt {
 namespace {
@@ -26,6 +31,22 @@ Status for_each_ban(const InterfaceMaps& maps, Fn&& fn) {
     if (errno != ENOENT)
         return failf(errno, "{}: cannot list bans: {}", maps.iface, std::strerror(errno));
     return {};
+}
+
+// The error of an add_bans call that found the ban box full: every refused address counted,
+// the first few named, and what the operator can do.
+tl::unexpected<Error> refused_bans(const InterfaceMaps& maps, const std::vector<xt_addr>& refused,
+                                   size_t asked) {
+    const auto size = map_max_entries(maps.bans.get(), "the ban box");
+    std::vector<std::string> named;
+    for (size_t i = 0; i < refused.size() && i < 3; ++i) named.push_back(format_address(refused[i]));
+    if (refused.size() > named.size()) named.push_back("...");
+    return failf(ErrorKind::unsupported,
+                 "{}: the ban box is full ({} bans): {} of {} address{} refused ({}), {} banned; no "
+                 "ban is ever dropped to make room: lift some with 'xdp-throttle ban del' or wait "
+                 "for bans to expire",
+                 maps.iface, size ? std::to_string(*size) : "?", refused.size(), asked,
+                 asked == 1 ? "" : "es", fmt::join(named, ", "), asked - refused.size());
 }
 
 }  // namespace
@@ -67,25 +88,32 @@ Status add_bans(const InterfaceMaps& maps, std::span<const xt_addr> addresses, u
     for (const xt_addr& addr : addresses) raise.add(addr, +1);
     XT_TRY(raise.apply(maps));
     Status result;
-    size_t done = 0;
-    for (const xt_addr& addr : addresses) {
+    std::vector<xt_addr> refused;  // the ban box was full: refused, never another ban dropped
+    size_t i = 0;
+    for (; i < addresses.size(); ++i) {
+        const xt_addr& addr = addresses[i];
         // Re-banning an address replaces its deadline and reason (the operator's latest word) but
-        // keeps its hit counter.
+        // keeps its hit counter. It succeeds in a full box too: the kernel swaps the entry in place.
         xt_ban old{};
         xt_ban value = ban;
         const bool existed = bpf_map_lookup_elem(maps.bans.get(), &addr, &old) == 0;
         if (existed) value.hits = old.hits;
         if (bpf_map_update_elem(maps.bans.get(), &addr, &value, BPF_ANY) != 0) {
             const int err = errno;
-            result = failf(err, "{}: cannot ban on {}: {}{}", format_address(addr), maps.iface,
-                           std::strerror(err), err == E2BIG ? " (the ban box is full)" : "");
+            if (err == E2BIG) {  // a plain hash (maps.h): full is refused, nothing evicted
+                refused.push_back(addr);
+                lower.add(addr, -1);
+                continue;
+            }
+            result = failf(err, "{}: cannot ban on {}: {}", format_address(addr), maps.iface,
+                           std::strerror(err));
             break;
         }
         if (existed) lower.add(addr, -1);
-        ++done;
     }
-    for (size_t i = done; i < addresses.size(); ++i) lower.add(addresses[i], -1);
+    for (; i < addresses.size(); ++i) lower.add(addresses[i], -1);
     XT_TRY(lower.apply(maps));
+    if (result && !refused.empty()) result = refused_bans(maps, refused, addresses.size());
     return result;
 }
 

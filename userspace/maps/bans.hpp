@@ -23,6 +23,9 @@ struct BanEntry {
     xt_addr address{};
     xt_ban ban{};
 };
+// Bans every address it can. When the ban box (a plain hash of XT_BANS_MAX entries) is full, the
+// new addresses are refused and the error counts and names them; an existing ban is never dropped
+// to make room, and re-banning an address already banned still works.
 Status add_bans(const InterfaceMaps& maps, std::span<const xt_addr> addresses, uint64_t duration_ns,
                 std::string_view reason, xt_ban_origin origin);
 // Refuses (and deletes nothing) when one of the addresses is not banned.

@@ -32,6 +32,7 @@ std::vector<PinSlot> slots_of(InterfaceMaps& maps) {
         {&maps.spike, XT_NAME(XT_MAP_SPIKE)},
         {&maps.syn, XT_NAME(XT_MAP_SYN)},
         {&maps.syn_global, XT_NAME(XT_MAP_SYN_GLOBAL)},
+        {&maps.floors, XT_NAME(XT_MAP_FLOORS)},
         {&maps.top_drops, XT_NAME(XT_MAP_TOP_DROPS)},
         {&maps.top_pending, XT_NAME(XT_MAP_TOP_PENDING)},
     };

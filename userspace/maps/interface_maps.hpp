@@ -20,7 +20,8 @@ struct InterfaceMaps {
     std::string iface;
     UniqueFd config, stats, deny_host_table, allow_host_table, deny_hosts, allow_hosts,
         deny4_hosts_cover, deny4_prefix_cover, deny_v4,
-        deny_v6, allow_v4, allow_v6, bans, ban_filter, spike, syn, syn_global, top_drops, top_pending;
+        deny_v6, allow_v4, allow_v6, bans, ban_filter, spike, syn, syn_global, floors, top_drops,
+        top_pending;
     bool pinned = false;  // opened from the pins (shared with other processes), not from_object()
 
     static Result<InterfaceMaps> open(std::string_view iface);
