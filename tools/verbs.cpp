@@ -210,6 +210,13 @@ packets.
   `--global-rate`/`--global-burst` add one bucket shared by all SYNs (drops: `syn_global`), which
   holds a flood from random spoofed sources, each of which would arrive with a full bucket of its
   own. Without them the global bucket is off: the command sets the whole SYN stage.
+- Both keep their per-source buckets in tables a flood of spoofed sources fills (262,144 sources;
+  131,072 for SYN buckets when spike arrest is per prefix). A bucket forgotten that way comes back
+  from its debt floor, not full: a source that was being limited resumes with exactly what it
+  refilled (the bound above holds across the eviction); one that had spent at most half its burst
+  may get up to max(1, ceil((burst - 1) / 2)) more per eviction. A new source whose slot (one of
+  65,536) holds a limited source's debt starts with that debt, for at most burst/rate. See "Kernel
+  tables under a spoofed flood".
 - Setting a limit replaces the previous one; `limit off` turns a stage off (`limit off syn` both
   SYN buckets).
 - `clock`: which clock the buckets and ban deadlines read (the config flag `XT_CFG_COARSE_CLOCK`;
