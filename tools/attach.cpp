@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -64,12 +65,21 @@ int run_attach(const ParsedArgs& parsed) {
             ? unwrap(parse_http_ports("--http-port",
                                       parsed.vm["http-port"].as<std::vector<std::string>>()))
             : HttpPorts{};
+    std::vector<TableSize> sizes;
+    if (parsed.vm.count("size"))
+        for (const auto& text : parsed.vm["size"].as<std::vector<std::string>>()) {
+            const TableSize size = unwrap(parse_table_size("--size", text));
+            if (std::any_of(sizes.begin(), sizes.end(), [&](const TableSize& t) { return t.table == size.table; }))
+                throw UsageError(fmt::format("--size {}: the {} table is sized twice", text, size.table), "attach");
+            sizes.push_back(size);
+        }
     unwrap(check_privileges());
     unwrap(interface_index(iface));
     if (peer) unwrap(interface_index(*peer));
     prepare_bpffs();
     const auto lock = unwrap(PinRootLock::acquire());
-    const auto result = unwrap(peer ? attach_gateway(iface, *peer, mode, http_ports) : attach(iface, mode));
+    const auto result = unwrap(peer ? attach_gateway(iface, *peer, mode, http_ports, sizes)
+                                    : attach(iface, mode, sizes));
     const std::string_view state = result.config_created ? "new state with default settings"
                                                          : "existing rules, bans and counters kept";
     if (peer)

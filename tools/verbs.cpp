@@ -15,8 +15,8 @@ const std::array kVerbs{
     Verb{
         .name = "attach",
         .summary = "load and attach the XDP program; with `--peer`, bridge two interfaces (gateway mode)",
-        .synopsis = {"attach IFACE [--mode native|skb]",
-                     "attach A --peer B [--mode native|skb] [--http-port N]..."},
+        .synopsis = {"attach IFACE [--mode native|skb] [--size TABLE=N]...",
+                     "attach A --peer B [--mode native|skb] [--http-port N]... [--size TABLE=N]..."},
         .options = {{.name = "mode", .value = "native|skb",
                      .help = "`native` (default): driver mode, fastest; veth and most NIC drivers "
                              "support it. `skb`: generic mode, works on every interface (a gateway "
@@ -26,6 +26,10 @@ const std::array kVerbs{
                      .help = "gateway mode: a TCP port of the backends whose requests the controller "
                              "inspects; at most 8, each port once, default 80 (the daemon's config or flags "
                              "may replace them)",
+                     .repeatable = true},
+                    {.name = "size", .value = "TABLE=N",
+                     .help = "the size of a kernel table created by this attach (see the table "
+                             "below); tables pinned already keep theirs",
                      .repeatable = true}},
         .description = R"(Loads the XDP program and attaches it to IFACE through libxdp, pinning its maps under
 `<bpffs>/xdp-throttle/IFACE`. When the pins exist already (an earlier attach), they are reused, so
@@ -35,6 +39,29 @@ policy, empty lists, top-drop tracking on and every limit off.
 Errors: no such interface; already attached (xdp-throttle holds IFACE already); another XDP program
 holds IFACE and this kernel cannot share it (kernels without freplace support, see `status`): the
 message names that program.
+
+Table sizes (`--size TABLE=N`, N from 1,024 to 67,108,864, repeatable): a table's size is fixed
+when the attach creates its map, so it applies to a new interface (or after `detach --purge`); a
+table pinned already keeps its size, and asking for another is refused. `status` shows each
+table's size, fill and memory. The tables whose size can be chosen, with their defaults and what
+an entry costs in the kernel (as `status` reads it on kernel 6.18; preallocated tables take their
+whole size at attach, the tries and the spilled-host hashes what they hold):
+
+| TABLE | default | memory | holds |
+|---|---:|---|---|
+| `spike` | 262,144 | 96 B an entry | spike and SYN buckets per source (LRU) |
+| `syn` | 131,072 | 88 B an entry | SYN buckets when spike arrest is per prefix (LRU) |
+| `bans` | 65,536 | 144 B an entry | the ban box; full, `ban add` refuses |
+| `deny_hosts` | 262,144 | 16 B an entry, 80 B a host | hosts a full host-table bucket spills |
+| `allow_hosts` | 65,536 | the same | the same for the allow list |
+| `deny_v4` | 1,048,576 | 36 B a prefix held | the IPv4 deny trie |
+| `deny_v6` | 262,144 | 48 B a prefix held | the IPv6 deny trie |
+| `allow_v4`, `allow_v6` | 65,536 | 36 B, 48 B a prefix | the allow tries |
+| `top_drops` | 4,096 | 136 B (2 CPUs) an entry | `top` tallies (LRU, per-CPU values) |
+| `bypass` | 65,536 | 128 B an entry | flows the controller no longer inspects (LRU) |
+
+The debt floors, the host tables and the ban filter are indexed by a 16-bit hash: 65,536 slots,
+not sizable.
 
 Gateway mode (`attach A --peer B`): A (client side) and B (server side) become a transparent L2
 bridge. Frames pass unchanged both ways, forwarded in the kernel (a DEVMAP); the IP rules, bans and
@@ -49,6 +76,7 @@ take `--iface A`.
   with a message naming the bridge and `detach A`. A later host-mode `attach A` clears the recorded
   bridge.)",
         .examples = {"xdp-throttle attach eth0", "xdp-throttle attach veth0 --mode skb",
+                     "xdp-throttle attach eth0 --size spike=1048576 --size bans=262144",
                      "xdp-throttle attach eth0 --peer eth1 --http-port 80 --http-port 8080"},
         .run = run_attach,
     },
@@ -163,10 +191,11 @@ removes the entry (and `ban add`/`ban del` sweep what is left), and `ban list` s
 Bans are for addresses; use `ip deny` for ranges. The map records an origin (`operator` for the
 CLI; `controller` is reserved for bans written by `xdp-throttled`, which does not write any yet).
 
-The ban box holds 65,536 bans (`status` shows how many it holds). It never drops a ban to make
-room: when it is full, `ban add` bans what it can (re-banning an address already banned always
-works) and exits 1 with the count of refused addresses: `eth0: the ban box is full (65536 bans): 2
-of 3 addresses refused (198.51.100.9, 198.51.100.10), 1 banned; ...`.
+The ban box holds 65,536 bans by default (`attach --size bans=N`; `status` shows how many it
+holds). It never drops a ban to make room: when it is full, `ban add` bans what it can
+(re-banning an address already banned always works) and exits 1 with the count of refused
+addresses: `eth0: the ban box is full (65536 bans): 2 of 3 addresses refused (198.51.100.9,
+198.51.100.10), 1 banned; ...`.
 
 `ban list --json`:
 
@@ -211,12 +240,12 @@ packets.
   holds a flood from random spoofed sources, each of which would arrive with a full bucket of its
   own. Without them the global bucket is off: the command sets the whole SYN stage.
 - Both keep their per-source buckets in tables a flood of spoofed sources fills (262,144 sources;
-  131,072 for SYN buckets when spike arrest is per prefix). A bucket forgotten that way comes back
-  from its debt floor, not full: a source that was being limited resumes with exactly what it
-  refilled (the bound above holds across the eviction); one that had spent at most half its burst
-  may get up to max(1, ceil((burst - 1) / 2)) more per eviction. A new source whose slot (one of
-  65,536) holds a limited source's debt starts with that debt, for at most burst/rate. See "Kernel
-  tables under a spoofed flood".
+  131,072 for SYN buckets when spike arrest is per prefix; `attach --size` changes both). A
+  bucket forgotten that way comes back from its debt floor, not full: a source that was being
+  limited resumes with exactly what it refilled (the bound above holds across the eviction); one
+  that had spent at most half its burst may get up to max(1, ceil((burst - 1) / 2)) more per
+  eviction. A new source whose slot (one of 65,536) holds a limited source's debt starts with that
+  debt, for at most burst/rate. See "Kernel tables under a spoofed flood".
 - Setting a limit replaces the previous one; `limit off` turns a stage off (`limit off syn` both
   SYN buckets).
 - `clock`: which clock the buckets and ban deadlines read (the config flag `XT_CFG_COARSE_CLOCK`;

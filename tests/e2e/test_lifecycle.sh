@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Lifecycle end to end: attach in native and skb modes, refuse a second attach, detach leaves no XDP
-# program behind, re-attach keeps rules, bans and counters, detach --purge removes the pins; and
-# the operator errors: no such interface, not root, bad duration.
+# program behind, re-attach keeps rules, bans and counters, detach --purge removes the pins; table
+# sizes chosen at attach (--size) and kept by the pins; and the operator errors: no such
+# interface, not root, bad duration.
 source "$(dirname "$0")/lib.sh"
 e2e_init lifecycle ping setpriv
 
@@ -72,6 +73,29 @@ assert_eq "deny rules after purge" 0 "$(xt_ok ip list --json | jq '.deny | lengt
 assert_eq "bans after purge" 0 "$(xt_ok ban list --json | jq length)"
 assert_le "seen packets after purge" "$(counter seen)" 20
 expect_ping pass 4 "$S4" "$C4B"
+xt_ok detach "$IF_S" --purge
+
+step "table sizes: chosen at creation (attach --size), kept by the pins, refused when they differ"
+table_size() { # TABLE: max_entries that status shows for the server's interface
+  xt_ok status --json | jq --arg i "$IF_S" --arg t "$1" '.interfaces[] | select(.iface == $i) | .tables[$t].max_entries'
+}
+xt_ok attach "$IF_S" --mode skb --size spike=4096 --size bans=2048
+assert_eq "status: spike size" 4096 "$(table_size spike)"
+assert_eq "status: bans size" 2048 "$(table_size bans)"
+assert_eq "status: syn size (default)" 131072 "$(table_size syn)"
+xt_ok detach "$IF_S"
+xt_ok attach "$IF_S" --mode skb --size bans=2048
+assert_eq "status: spike size after a re-attach without --size (kept)" 4096 "$(table_size spike)"
+xt_ok detach "$IF_S"
+xt_err 1 "--size spike=8192: the spike table of $IF_S exists with 4096 entries.*detach $IF_S --purge" \
+  attach "$IF_S" --mode skb --size spike=8192
+assert_eq "XDP mode after the refused attach" none "$(xdp_mode)"
+xt_err 1 "no table 'floors' whose size can be chosen" attach "$IF_S" --size floors=131072
+xt_err 1 "must be between 1024 and 67108864" attach "$IF_S" --size spike=100
+xt_err 2 "sized twice" attach "$IF_S" --size spike=4096 --size spike=8192
+xt_ok detach "$IF_S" --purge
+xt_ok attach "$IF_S" --mode skb
+assert_eq "status: spike size after detach --purge (the default again)" 262144 "$(table_size spike)"
 xt_ok detach "$IF_S" --purge
 
 step "operator errors"

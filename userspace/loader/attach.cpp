@@ -6,6 +6,7 @@
 #include <linux/if_link.h>
 #include <xdp/libxdp.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -106,7 +107,7 @@ Status check_hook_free(std::string_view iface, int ifindex) {
 }
 
 Result<AttachResult> load_and_attach(std::string_view pin_iface, std::span<const PortToAttach> ports,
-                                     AttachMode mode) {
+                                     AttachMode mode, std::span<const TableSize> sizes) {
     const auto dir = pin_dir(pin_iface);
     std::error_code ec;
     const bool dir_existed = std::filesystem::is_directory(dir, ec);
@@ -137,6 +138,30 @@ Result<AttachResult> load_and_attach(std::string_view pin_iface, std::span<const
         if (bpf_map__set_pin_path(map, (dir / name).c_str()) != 0) {
             cleanup_new_dir();
             return failf(errno, "cannot set pin path for map {}", name);
+        }
+        // A table's size is fixed when its map is created: a pinned one keeps the size it was
+        // created with (libbpf reuses a pin only when the sizes match), the operator's --size
+        // applies to a map created now.
+        if (!table_resizable(name)) continue;
+        const auto asked = std::find_if(sizes.begin(), sizes.end(),
+                                        [&](const TableSize& t) { return t.map == name; });
+        const auto pinned = pinned_map_size(pin_iface, name);
+        if (!pinned) {
+            cleanup_new_dir();
+            return tl::unexpected(pinned.error());
+        }
+        if (*pinned && asked != sizes.end() && asked->entries != **pinned) {
+            cleanup_new_dir();
+            return failf(ErrorKind::invalid_input,
+                         "--size {}={}: the {} table of {} exists with {} entries, and a size applies "
+                         "when a table is created; 'xdp-throttle detach {} --purge' deletes it (with "
+                         "every rule, ban and counter), then attach with --size",
+                         asked->table, asked->entries, asked->table, pin_iface, **pinned, pin_iface);
+        }
+        const uint32_t entries = *pinned ? **pinned : asked != sizes.end() ? asked->entries : 0;
+        if (entries && bpf_map__set_max_entries(map, entries) != 0) {
+            cleanup_new_dir();
+            return failf(errno, "cannot size map {} to {} entries", name, entries);
         }
     }
 
@@ -193,14 +218,14 @@ Result<AttachResult> load_and_attach(std::string_view pin_iface, std::span<const
 
 }  // namespace detail
 
-Result<AttachResult> attach(std::string_view iface, AttachMode mode) {
+Result<AttachResult> attach(std::string_view iface, AttachMode mode, std::span<const TableSize> sizes) {
     detail::install_library_log();
     detail::take_library_log();
     const int ifindex = XT_TRY(interface_index(iface));
     XT_TRY(detail::check_hook_free(iface, ifindex));
 
     const detail::PortToAttach port{std::string(iface), ifindex};
-    auto result = XT_TRY(detail::load_and_attach(iface, {&port, 1}, mode));
+    auto result = XT_TRY(detail::load_and_attach(iface, {&port, 1}, mode, sizes));
 
     // Host mode: a gateway setting left from an earlier `attach IFACE --peer PEER` must not send
     // this interface's frames to a peer it no longer bridges to. A host-mode config is kept.

@@ -3,11 +3,13 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
 #include "common/result.hpp"
 #include "loader/attachment.hpp"
+#include "maps/tables.hpp"
 
 namespace xt {
 
@@ -17,8 +19,10 @@ struct AttachResult {
 };
 // Loads the program with its maps pinned under pin_dir(iface) (reusing pins that exist) and
 // attaches it through libxdp, in host mode (a gateway setting left in the pins is cleared).
-// Caller holds PinRootLock and has run ensure_bpffs().
-Result<AttachResult> attach(std::string_view iface, AttachMode mode);
+// `sizes` (attach --size) apply to the tables it creates; pinned tables keep their sizes, and a
+// size that differs from a pinned table's is refused. Caller holds PinRootLock and has run
+// ensure_bpffs().
+Result<AttachResult> attach(std::string_view iface, AttachMode mode, std::span<const TableSize> sizes = {});
 
 // Detaches our program (error when it is not attached, unless `purge`); with `purge` also removes
 // the pin directory, i.e. every rule, ban and counter of the interface.

@@ -9,6 +9,7 @@
 #include "abi.h"
 #include "maps/gateway_maps.hpp"
 #include "loader/attach.hpp"
+#include "maps/tables.hpp"
 
 namespace xt::detail {
 
@@ -23,9 +24,10 @@ Status check_hook_free(std::string_view iface, int ifindex);
 
 // Loads the program with its maps pinned under pin_dir(pin_iface) (reusing pins that exist) and
 // attaches it to every port, in order; when one fails, the ports done so far are detached again
-// and a pin directory created here is removed. No config is written.
+// and a pin directory created here is removed. No config is written. `sizes` apply to the maps it
+// creates; a pinned map keeps its size (a size that differs from it is an error).
 Result<AttachResult> load_and_attach(std::string_view pin_iface, std::span<const PortToAttach> ports,
-                                     AttachMode mode);
+                                     AttachMode mode, std::span<const TableSize> sizes);
 
 // Detaches our program from one interface (legacy attachment or libxdp dispatcher component).
 Status detach_ours(int ifindex, std::string_view iface, uint32_t prog_id);

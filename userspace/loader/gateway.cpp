@@ -63,7 +63,8 @@ Result<std::optional<std::string>> detach_gateway_peer(std::string_view iface) {
 }  // namespace detail
 
 Result<AttachResult> attach_gateway(std::string_view client_iface, std::string_view server_iface,
-                                    AttachMode mode, const HttpPorts& http_ports) {
+                                    AttachMode mode, const HttpPorts& http_ports,
+                                    std::span<const TableSize> sizes) {
     detail::install_library_log();
     detail::take_library_log();
     XT_TRY(validate_bridge_ends(client_iface, server_iface));
@@ -74,7 +75,7 @@ Result<AttachResult> attach_gateway(std::string_view client_iface, std::string_v
 
     const detail::PortToAttach both[] = {{std::string(client_iface), client},
                                          {std::string(server_iface), server}};
-    auto result = XT_TRY(detail::load_and_attach(client_iface, both, mode));
+    auto result = XT_TRY(detail::load_and_attach(client_iface, both, mode, sizes));
 
     // Bridge first, then the flag: the program bridges only once both directions are mapped.
     auto configure = [&]() -> Status {

@@ -14,6 +14,7 @@ namespace xt {
 // HTTP ports, and XT_MAP_PORTS maps each port to the other. Frames bridge without the daemon. Both
 // or neither get attached. Caller holds PinRootLock and has run ensure_bpffs().
 Result<AttachResult> attach_gateway(std::string_view client_iface, std::string_view server_iface,
-                                    AttachMode mode, const HttpPorts& http_ports);
+                                    AttachMode mode, const HttpPorts& http_ports,
+                                    std::span<const TableSize> sizes = {});
 
 }  // namespace xt

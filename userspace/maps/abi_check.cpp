@@ -32,6 +32,7 @@ static_assert(sizeof(xt_drop_tally) == 24);
 static_assert(offsetof(xt_drop_tally, last_jiffies) == 20);
 static_assert(sizeof(xt_drop_pending) == sizeof(xt_addr) + sizeof(xt_drop_tally));
 static_assert(sizeof(xt_source_buckets) == 2 * sizeof(xt_gcra));
+static_assert(XT_FLOOR_SLOTS == 1u << 16, "one debt-floor slot per value of xt_addr_slot(), a 16-bit hash");
 static_assert(offsetof(xt_config, present) == 6);
 static_assert(sizeof(xt_host_slot) == 24);
 static_assert((XT_HOST_TABLE_BUCKETS & (XT_HOST_TABLE_BUCKETS - 1)) == 0, "a power of two");

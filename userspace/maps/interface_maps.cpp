@@ -61,6 +61,13 @@ Result<InterfaceMaps> InterfaceMaps::open(std::string_view iface) {
     return maps;
 }
 
+int InterfaceMaps::fd_of(std::string_view name) const {
+    // slots_of only takes addresses of members; nothing is written through them here.
+    for (const auto& slot : slots_of(const_cast<InterfaceMaps&>(*this)))
+        if (name == slot.name) return slot.fd->get();
+    return -1;
+}
+
 Result<std::optional<PinRootLock>> InterfaceMaps::lock() const {
     if (!pinned) return std::optional<PinRootLock>{};
     return std::optional<PinRootLock>{XT_TRY(PinRootLock::acquire())};

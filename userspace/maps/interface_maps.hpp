@@ -30,6 +30,9 @@ struct InterfaceMaps {
     // for the interface name in messages.
     static Result<InterfaceMaps> from_object(bpf_object* obj, std::string_view label);
 
+    // The fd of the map named `name` (XT_NAME(...)), -1 when it is none of ours.
+    int fd_of(std::string_view name) const;
+
     // What every change to the maps holds: the pin-root lock for pinned maps; nothing for the
     // private maps of a loaded object, which no other process sees.
     Result<std::optional<PinRootLock>> lock() const;

@@ -2,6 +2,7 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <fmt/ranges.h>
 #include <linux/bpf.h>
 
 #include <cerrno>
@@ -13,9 +14,35 @@
 #include "maps/bans.hpp"
 #include "maps/config.hpp"
 #include "maps/host_table.hpp"
+#include "maps/paths.hpp"
+#include "input/validation.hpp"
 
 namespace xt {
 namespace {
+
+// Every table status shows, in its order: one place for the names and for which sizes an operator
+// may choose (parse_table_size).
+struct KernelTable {
+    const char* table;
+    const char* map;
+    bool resizable;
+};
+constexpr KernelTable kTables[] = {
+    {"spike", XT_NAME(XT_MAP_SPIKE), true},
+    {"syn", XT_NAME(XT_MAP_SYN), true},
+    {"floors", XT_NAME(XT_MAP_FLOORS), false},
+    {"bans", XT_NAME(XT_MAP_BANS), true},
+    {"deny_host_table", XT_NAME(XT_MAP_DENY_HOST_TABLE), false},
+    {"deny_hosts", XT_NAME(XT_MAP_DENY_HOSTS), true},
+    {"deny_v4", XT_NAME(XT_MAP_DENY_V4), true},
+    {"deny_v6", XT_NAME(XT_MAP_DENY_V6), true},
+    {"allow_host_table", XT_NAME(XT_MAP_ALLOW_HOST_TABLE), false},
+    {"allow_hosts", XT_NAME(XT_MAP_ALLOW_HOSTS), true},
+    {"allow_v4", XT_NAME(XT_MAP_ALLOW_V4), true},
+    {"allow_v6", XT_NAME(XT_MAP_ALLOW_V6), true},
+    {"top_drops", XT_NAME(XT_MAP_TOP_DROPS), true},
+    {"bypass", XT_NAME(XT_MAP_BYPASS), true},
+};
 
 Result<bpf_map_info> map_info(int fd, std::string_view what) {
     bpf_map_info info{};
@@ -110,44 +137,60 @@ Result<uint32_t> map_max_entries(int fd, std::string_view what) {
 }
 
 Result<std::vector<TableFill>> read_table_fill(const InterfaceMaps& maps, const GatewayMaps* gateway) {
-    struct Table {
-        const char* table;
-        const char* map;
-        int fd;
-    };
-    std::vector<Table> tables = {
-        {"spike", XT_NAME(XT_MAP_SPIKE), maps.spike.get()},
-        {"syn", XT_NAME(XT_MAP_SYN), maps.syn.get()},
-        {"floors", XT_NAME(XT_MAP_FLOORS), maps.floors.get()},
-        {"bans", XT_NAME(XT_MAP_BANS), maps.bans.get()},
-        {"deny_host_table", XT_NAME(XT_MAP_DENY_HOST_TABLE), maps.deny_host_table.get()},
-        {"deny_hosts", XT_NAME(XT_MAP_DENY_HOSTS), maps.deny_hosts.get()},
-        {"deny_v4", XT_NAME(XT_MAP_DENY_V4), maps.deny_v4.get()},
-        {"deny_v6", XT_NAME(XT_MAP_DENY_V6), maps.deny_v6.get()},
-        {"allow_host_table", XT_NAME(XT_MAP_ALLOW_HOST_TABLE), maps.allow_host_table.get()},
-        {"allow_hosts", XT_NAME(XT_MAP_ALLOW_HOSTS), maps.allow_hosts.get()},
-        {"allow_v4", XT_NAME(XT_MAP_ALLOW_V4), maps.allow_v4.get()},
-        {"allow_v6", XT_NAME(XT_MAP_ALLOW_V6), maps.allow_v6.get()},
-        {"top_drops", XT_NAME(XT_MAP_TOP_DROPS), maps.top_drops.get()},
-    };
-    if (gateway) tables.push_back({"bypass", XT_NAME(XT_MAP_BYPASS), gateway->bypass.get()});
     std::vector<TableFill> out;
-    for (const Table& t : tables) {
+    for (const KernelTable& t : kTables) {
+        const bool bypass = std::string_view(t.map) == XT_NAME(XT_MAP_BYPASS);
+        if (bypass && !gateway) continue;
+        const int fd = bypass ? gateway->bypass.get() : maps.fd_of(t.map);
         const std::string what = fmt::format("{} of {}", t.map, maps.iface);
-        const bpf_map_info info = XT_TRY(map_info(t.fd, what));
+        const bpf_map_info info = XT_TRY(map_info(fd, what));
         TableFill fill{.table = t.table, .map = t.map, .max_entries = info.max_entries,
-                       .memlock_bytes = memlock_of(t.fd)};
-        if (t.fd == maps.floors.get())
+                       .memlock_bytes = memlock_of(fd)};
+        if (fd == maps.floors.get())
             fill.entries = XT_TRY(count_floors(maps, what));
         else if (info.type == BPF_MAP_TYPE_ARRAY)  // the host tables: slots in use
-            fill.entries = XT_TRY(detail::host_table_entries(t.fd).map_error(reword("{}: {}", what))).size();
+            fill.entries = XT_TRY(detail::host_table_entries(fd).map_error(reword("{}: {}", what))).size();
         else if (info.type == BPF_MAP_TYPE_LPM_TRIE)
-            fill.entries = XT_TRY(count_trie(t.fd, info, what));
+            fill.entries = XT_TRY(count_trie(fd, info, what));
         else
-            fill.entries = XT_TRY(count_hash(t.fd, info, what));
+            fill.entries = XT_TRY(count_hash(fd, info, what));
         out.push_back(std::move(fill));
     }
     return out;
+}
+
+bool table_resizable(std::string_view map) {
+    for (const KernelTable& t : kTables)
+        if (t.map == map) return t.resizable;
+    return false;
+}
+
+Result<TableSize> parse_table_size(std::string_view option, std::string_view text) {
+    const auto eq = text.find('=');
+    const std::string_view name = text.substr(0, eq);
+    std::vector<std::string_view> names;
+    for (const KernelTable& t : kTables) {
+        if (!t.resizable) continue;
+        names.push_back(t.table);
+        if (name != t.table) continue;
+        if (eq == std::string_view::npos)
+            return failf(ErrorKind::invalid_input, "{} {}: expected TABLE=ENTRIES, e.g. {}=1048576", option,
+                         text, t.table);
+        const uint64_t n = XT_TRY(parse_count(fmt::format("{} {}", option, name), text.substr(eq + 1),
+                                              kMinTableSize, kMaxTableSize));
+        return TableSize{t.table, t.map, static_cast<uint32_t>(n)};
+    }
+    return failf(ErrorKind::invalid_input, "{} {}: no table '{}' whose size can be chosen (one of: {})",
+                 option, text, name, fmt::join(names, ", "));
+}
+
+Result<std::optional<uint32_t>> pinned_map_size(std::string_view iface, std::string_view map) {
+    const auto path = pin_dir(iface) / std::string(map);
+    const int fd = bpf_obj_get(path.c_str());
+    if (fd < 0 && errno == ENOENT) return std::optional<uint32_t>{};
+    if (fd < 0) return failf(errno, "cannot open {}: {}", path.string(), std::strerror(errno));
+    const UniqueFd owned(fd);
+    return std::optional<uint32_t>{XT_TRY(map_max_entries(fd, path.string()))};
 }
 
 }  // namespace xt

@@ -7,7 +7,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/result.hpp"
@@ -30,5 +32,23 @@ Result<std::vector<TableFill>> read_table_fill(const InterfaceMaps& maps, const 
 
 // A map's size as created (bpf_map_info.max_entries): what "full" means for it.
 Result<uint32_t> map_max_entries(int fd, std::string_view what);
+
+// The size an operator chose for a table, applied when its map is created (`attach --size`).
+struct TableSize {
+    std::string table;  // status's name: "spike", "bans", ...
+    std::string map;    // the map's name (abi.h)
+    uint32_t entries = 0;
+};
+inline constexpr uint32_t kMinTableSize = 1024;
+inline constexpr uint32_t kMaxTableSize = 1u << 26;
+// "TABLE=N" for a table whose size may be chosen: spike, syn, bans, deny_hosts, allow_hosts,
+// deny_v4, deny_v6, allow_v4, allow_v6, top_drops, bypass; N in [kMinTableSize, kMaxTableSize].
+// The others are tied to the 16-bit slot hash (floors, the host tables, the ban filter) or to the
+// 65,536 IPv4 /16s, or hold one entry. `option` names where the text came from ("--size").
+Result<TableSize> parse_table_size(std::string_view option, std::string_view text);
+// Whether the size of the map `map` (its name) may be chosen.
+bool table_resizable(std::string_view map);
+// The size of the map `map` pinned for `iface`; nullopt when it has no such pin.
+Result<std::optional<uint32_t>> pinned_map_size(std::string_view iface, std::string_view map);
 
 }  // namespace xt
