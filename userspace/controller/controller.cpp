@@ -234,7 +234,8 @@ void Controller::State::report(uint64_t elapsed_ns) {
         "flows {} active, {} created, {} closed, {} expired, {} evicted, {} refused (table full), {} "
         "bypassed ({} tunnels) | requests {} ({:.0f}/s), rejected {} ({:.0f}/s), responses {} | "
         "clients overflow {} (episodes {}), forgotten {} | uninspectable: closed {}, parse_error {}, "
-        "head_too_large {}, buffer_limit {}, h2c {}, gap {}, responses_unfollowed {} | "
+        "head_too_large {}, buffer_limit {}, h2c {}, gap {}, responses_unfollowed {}, "
+        "tombstones_full {} | "
         "frames rx A {} B {}, tx A {} B {}, injected {} | "
         "tx_ring_full {} inject_failed {} fill_short {} | bypass entries +{} -{} (errors {}) | "
         "body skips {} (+{} -{}), {:.1f} MB not seen",
@@ -243,7 +244,7 @@ void Controller::State::report(uint64_t elapsed_ns) {
         c.rejected, per_s(c.rejected, last.rejected), c.responses, pc.client_overflow_requests,
         pc.client_overflow_episodes, pc.clients_forgotten, c.closed_uninspectable,
         c.uninspectable_parse_error, c.uninspectable_head_too_large, c.uninspectable_buffer_limit,
-        c.uninspectable_h2c, c.uninspectable_gap, c.responses_unfollowed,
+        c.uninspectable_h2c, c.uninspectable_gap, c.responses_unfollowed, c.tombstones_full,
         e.rx[0], e.rx[1], e.tx[0], e.tx[1], e.injected, e.tx_ring_full, e.inject_failed, e.fill_short,
         bypass_entries_written, bypass_entries_expired, bypass_write_errors, c.body_skips,
         body_skips_written, body_skips_removed, static_cast<double>(c.body_bytes_skipped) / 1e6));

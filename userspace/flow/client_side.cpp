@@ -204,7 +204,6 @@ void FlowTable::Impl::answer_now(Flow& flow, const packet::TcpFrame& tmpl, packe
     auto& toward_backend = sender == packet::Sender::client ? out.onward : out.back;
     for (auto& f : frames.to_client) toward_client.push_back(std::move(f));
     toward_backend.push_back(std::move(frames.to_backend));
-    flow.after_answer_seq = server_seq + static_cast<uint32_t>(flow.answer.size()) + 1;
     flow.state = State::rejected;
     flow.answer.clear();
     end_body_skip(flow, out);  // the backend is reset: none of its bytes may reach the client now

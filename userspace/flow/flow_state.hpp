@@ -109,7 +109,6 @@ struct Flow {
     std::string answer;               // the HTTP bytes
     uint32_t answer_client_ack = 0;   // client bytes the answer acknowledges
     uint32_t answer_backend_seq = 0;  // seq of the RST to the backend
-    uint32_t after_answer_seq = 0;    // our sequence number after the answer's FIN
 
     uint64_t outstanding() const { return requests_allowed - responses_done; }
     uint64_t buffered() const {

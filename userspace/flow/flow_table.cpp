@@ -71,8 +71,12 @@ void FlowTable::Impl::remove(std::unordered_map<FlowKey, Flow, FlowKeyHash>::ite
     // client_header_timeout and client_body_timeout, 60 s). Bounded like the table.
     const Flow& f = it->second;
     if (options.on_uninspectable == config::OnUninspectable::close && f.state == State::inspecting &&
-        f.client.parser.in_message() && tombstones.size() < options.max_flows)
-        tombstones[it->first] = clock() + std::max(options.idle_timeout_ns, kTombstoneLifetimeNs);
+        f.client.parser.in_message()) {
+        if (tombstones.size() < options.max_flows)
+            tombstones[it->first] = clock() + std::max(options.idle_timeout_ns, kTombstoneLifetimeNs);
+        else
+            ++counters.tombstones_full;  // counted: only the backend's own timeout protects it now
+    }
     buffered_total -= it->second.buffered();
     lru.erase(it->second.lru_pos);
     flows.erase(it);
@@ -261,7 +265,6 @@ void FlowTable::Impl::reset_both(Flow& flow, const packet::TcpFrame& seg, bool f
     reset_frames(seg, from_client, client_rcv, backend_rcv, out);
     flow.state = State::rejected;
     flow.answer.clear();
-    flow.after_answer_seq = client_rcv;
     end_body_skip(flow, out);  // none of the backend's bytes may reach the client now
     release_held(flow, flow.client, nullptr);
     release_held(flow, flow.server, nullptr);

@@ -174,6 +174,7 @@ struct FlowCounters {
     uint64_t untracked_full = 0;    // frames of connections bypassed because the table was full
     uint64_t refused_full = 0;      // connections reset because the table was full
     uint64_t flows_evicted = 0;     // idle flows forgotten to make room for a new connection
+    uint64_t tombstones_full = 0;   // flows forgotten inside a request with no tombstone left
     uint64_t bypassed_flows = 0;
     uint64_t bypass_tunnel = 0;            // the backend confirmed a protocol switch
     // Why a connection could not be followed (each closes it, or bypasses it when so configured).

@@ -52,7 +52,7 @@ ClientBuckets::Take ClientBuckets::take_overflow(uint64_t now_ns) {
 }
 
 ClientBuckets::Take ClientBuckets::take(std::string_view client, uint64_t now_ns) {
-    auto it = buckets_.find(std::string(client));
+    auto it = buckets_.find(client);
     if (it == buckets_.end()) {
         if (!make_room(now_ns)) return take_overflow(now_ns);
         in_episode_ = false;

@@ -53,7 +53,7 @@ public:
 
     std::size_t size() const { return buckets_.size(); }
     std::size_t max_clients() const { return options_.max_clients; }
-    bool contains(std::string_view client) const { return buckets_.count(std::string(client)) != 0; }
+    bool contains(std::string_view client) const { return buckets_.find(client) != buckets_.end(); }
     uint64_t forgotten() const { return forgotten_; }        // full buckets dropped to make room
     uint64_t overflow_requests() const { return overflow_requests_; }
     uint64_t overflow_episodes() const { return overflow_episodes_; }
@@ -72,7 +72,13 @@ private:
     BucketParams params_;
     BucketParams overflow_params_;
     TokenBucket overflow_;
-    std::unordered_map<std::string, Entry> buckets_;  // node-based: keys stay put for Order
+    // Looked up by string_view without building a std::string per request (C++20 heterogeneous
+    // lookup); node-based, so keys stay put for Order.
+    struct KeyHash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view k) const { return std::hash<std::string_view>{}(k); }
+    };
+    std::unordered_map<std::string, Entry, KeyHash, std::equal_to<>> buckets_;
     Order order_;
     bool in_episode_ = false;
     uint64_t forgotten_ = 0;

@@ -921,3 +921,22 @@ TEST(FlowTable, AnUnasked101IsNoBypass) {
     EXPECT_EQ(h.feed(c.client(get("/limited"))).action, Action::forward);
     EXPECT_EQ(h.table->counters().requests, 2u);
 }
+
+// Tombstones are bounded like the table; a flow forgotten inside a request past that bound is counted.
+TEST(FlowTable, TombstonesFullIsCounted) {
+    FlowTableOptions options;
+    options.max_flows = 1;
+    FlowHarness h(options);
+    Conn a, b;
+    b.client_port = 40001;
+    handshake(h, a);
+    h.feed(a.client("GET /free HTTP/1.1\r\n"));
+    h.now_ns += 61'000'000'000;
+    EXPECT_EQ(h.table->expire_idle(), 1u);
+    handshake(h, b);
+    h.feed(b.client("GET /free HTTP/1.1\r\n"));
+    h.now_ns += 61'000'000'000;
+    EXPECT_EQ(h.table->expire_idle(), 1u);
+    EXPECT_EQ(h.table->counters().tombstones_full, 1u);
+    expect_reset_both(h.feed(a.client("Host: a\r\n\r\n")));  // the first one still has its tombstone
+}
