@@ -338,13 +338,46 @@ Exit status: `0` valid, `1` invalid (or unreadable), `2` wrong command line.
                      "xdp-throttle check-config examples/xdp-throttle.json --json | jq .problems"},
         .run = run_check_config,
     },
+    Verb{
+        .name = "bot-check",
+        .summary = "judge User-Agents with a config's bot detectors; applies nothing",
+        .synopsis = {"bot-check --config FILE [--endpoint PATH] [--json] UA..."},
+        .options = {{.name = "config", .value = "FILE", .help = "the gateway config (krakend.json shape)"},
+                    {.name = "endpoint", .value = "PATH",
+                     .help = "also the detector of the endpoint whose `endpoint` is PATH, as written "
+                             "in the config (`/users/{id}`)"},
+                    {.name = "json", .help = "print one JSON object per UA, in an array"}},
+        .description = R"txt(Judges each UA with the `security/bot-detector` blocks of FILE exactly as the gateway does,
+and says what decided: `empty` (an empty UA, `empty_user_agent_is_bot`), `allow`, `deny`, the
+index and text of the first pattern that matched, or no rule. The root detector judges first (it
+sees every request); with `--endpoint PATH`, that endpoint's detector judges what the root one let
+through. A UA repeated on the command line shows the cache (`cache_size`) answering. Nothing is
+opened but FILE: no map, no daemon, no privileges.
+
+Exit status: `0` every UA judged (bot or not), `1` the config is invalid or has no detector there,
+`2` wrong command line.
+
+```
+$ xdp-throttle bot-check --config krakend.json "facebookexternalhit/1.1" "Mozilla/5.0"
+bot  "facebookexternalhit/1.1": pattern 1 "(facebookexternalhit)/(\d+)\.(\d+)" (service)
+ok   "Mozilla/5.0": no rule matched (service)
+```
+
+```json
+[{"bot": true, "by": "pattern", "cached": false, "pattern": "(facebookexternalhit)/(\\d+)\\.(\\d+)",
+  "pattern_index": 1, "scope": "service", "user_agent": "facebookexternalhit/1.1"}]
+```)txt",
+        .examples = {"xdp-throttle bot-check --config /etc/krakend/krakend.json \"Googlebot/2.1\"",
+                     "xdp-throttle bot-check --config krakend.json --endpoint /api/{id} --json \"$UA\""},
+        .run = run_bot_check,
+    },
 };
 
 const Program kProgram{
     .name = "xdp-throttle",
     .tagline = "drop floods, abusive and banned sources at the NIC (XDP)",
-    .conventions = R"(- Every command but `--help` and `check-config` needs root (or `CAP_BPF` and `CAP_NET_ADMIN`); as
-  another user it fails with a message saying so.
+    .conventions = R"(- Every command but `--help`, `check-config` and `bot-check` needs root (or `CAP_BPF` and
+  `CAP_NET_ADMIN`); as another user it fails with a message saying so.
 - Rule commands (`ip`, `ban`, `limit`, `stats`, `top`) take `--iface IFACE` (`-i`). It may be
   omitted when exactly one interface has xdp-throttle attached (a gateway bridge counts once, as A;
   or, with none attached, exactly one has pinned state, so rules can be edited while detached);

@@ -69,5 +69,6 @@ int run_limit(const ParsedArgs& parsed);
 int run_stats(const ParsedArgs& parsed);
 int run_top(const ParsedArgs& parsed);
 int run_check_config(const ParsedArgs& parsed);
+int run_bot_check(const ParsedArgs& parsed);
 
 }  // namespace xt::cli

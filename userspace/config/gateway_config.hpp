@@ -56,7 +56,7 @@ struct CircuitBreaker {
     std::string name;
 };
 
-// `security/bot-detector`: parsed and validated; enforced by a later stage.
+// `security/bot-detector` (service or endpoint scope), enforced by policy/bot_detector.hpp.
 struct BotDetector {
     std::vector<std::string> allow;
     std::vector<std::string> deny;

@@ -1,7 +1,10 @@
-// qos/circuit-breaker and security/bot-detector: parsed and validated now (KrakenD's schema:
-// additionalProperties false, integer fields, RE2 patterns), enforced by later stages.
+// qos/circuit-breaker and security/bot-detector: parsed and validated (KrakenD's schema:
+// additionalProperties false, integer fields, RE2 patterns); the bot detector is enforced by
+// policy/bot_detector.cpp.
 #include <fmt/format.h>
 #include <re2/re2.h>
+
+#include "config/bot_patterns.hpp"
 
 #include "qos_blocks.hpp"
 
@@ -38,8 +41,7 @@ std::optional<BotDetector> parse_bot_detector(const json& block, const JsonPath&
             if (auto v = fields.boolean("empty_user_agent_is_bot")) bot.empty_user_agent_is_bot = *v;
             // KrakenD compiles the patterns with Go's regexp (RE2 syntax) and refuses to start on a
             // bad one.
-            RE2::Options options;
-            options.set_log_errors(false);
+            const RE2::Options options = bot_pattern_options();
             for (std::size_t i = 0; i < bot.patterns.size(); ++i) {
                 RE2 re(bot.patterns[i], options);
                 if (!re.ok())

@@ -238,7 +238,8 @@ void Controller::State::report(uint64_t elapsed_ns) {
         "tombstones_full {} | "
         "frames rx A {} B {}, tx A {} B {}, injected {} | "
         "tx_ring_full {} inject_failed {} fill_short {} | bypass entries +{} -{} (errors {}) | "
-        "body skips {} (+{} -{}), {:.1f} MB not seen",
+        "body skips {} (+{} -{}), {:.1f} MB not seen | "
+        "bots {} (empty {}, deny {}, pattern {}, cache hits {})",
         table->size(), c.flows_created, c.flows_closed, c.flows_expired, c.flows_evicted,
         c.refused_full, c.bypassed_flows, c.bypass_tunnel, c.requests, per_s(c.requests, last.requests),
         c.rejected, per_s(c.rejected, last.rejected), c.responses, pc.client_overflow_requests,
@@ -247,7 +248,8 @@ void Controller::State::report(uint64_t elapsed_ns) {
         c.uninspectable_h2c, c.uninspectable_gap, c.responses_unfollowed, c.tombstones_full,
         e.rx[0], e.rx[1], e.tx[0], e.tx[1], e.injected, e.tx_ring_full, e.inject_failed, e.fill_short,
         bypass_entries_written, bypass_entries_expired, bypass_write_errors, c.body_skips,
-        body_skips_written, body_skips_removed, static_cast<double>(c.body_bytes_skipped) / 1e6));
+        body_skips_written, body_skips_removed, static_cast<double>(c.body_bytes_skipped) / 1e6,
+        pc.bots.bots(), pc.bots.empty, pc.bots.deny, pc.bots.pattern, pc.bots.cache_hits));
     reported = c;
 }
 

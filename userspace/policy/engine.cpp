@@ -57,6 +57,7 @@ const char* to_string(LimitKind kind) {
     case LimitKind::endpoint: return "endpoint";
     case LimitKind::endpoint_client: return "client";
     case LimitKind::proxy: return "proxy";
+    case LimitKind::bot: return "bot";
     }
     return "?";
 }
@@ -65,7 +66,9 @@ http::Rejection to_rejection(const Reject& reject) {
     http::Rejection r;
     r.status = reject.status;
     r.retry_after_s = reject.retry_after_s;
-    r.rate_limit = reject.rate_limit;
+    // A bot is refused for what it is, not for a rate: waiting would not help, so no Retry-After
+    // (retry_after_s is 0) and no RateLimit fields.
+    if (reject.limit != LimitKind::bot) r.rate_limit = reject.rate_limit;
     r.limit_name = to_string(reject.limit);
     return r;
 }
@@ -95,6 +98,7 @@ struct BackendTarget {
 };
 
 struct EndpointState {
+    std::optional<BotDetector> bots;
     LimitSet limits;
     std::vector<BackendTarget> proxied_backends;  // only backends with qos/ratelimit/proxy
 };
@@ -132,16 +136,37 @@ Reject make_reject(unsigned status, LimitKind kind, const BucketParams& p, uint6
     return r;
 }
 
+Result<std::optional<BotDetector>> make_bot_detector(const std::optional<config::BotDetector>& cfg) {
+    if (!cfg) return std::optional<BotDetector>{};
+    return std::optional<BotDetector>(XT_TRY(BotDetector::create(*cfg)));
+}
+
 }  // namespace
 
 struct PolicyEngine::Impl {
     Clock clock;
     http::EndpointMatcher matcher;
     std::vector<EndpointState> endpoints;
+    std::optional<BotDetector> service_bots;
     LimitSet service;
     std::vector<Cidr> trusted_proxies;
     bool service_all_paths = true;
     Counters counters;
+
+    // Judges the request's first User-Agent; a bot gets a 403 and spends no token.
+    std::optional<Reject> judge(BotDetector& detector, const RequestInfo& request,
+                                std::optional<std::size_t> endpoint) {
+        const BotVerdict verdict = detector.judge(first_user_agent(request.headers));
+        counters.bots.add(verdict);
+        if (!verdict.bot) return std::nullopt;
+        Reject r;
+        r.status = 403;
+        r.retry_after_s = 0;
+        r.limit = LimitKind::bot;
+        r.endpoint = endpoint;
+        r.bot = verdict;
+        return r;
+    }
 
     // Runs one LimitSet; returns a rejection or nothing.
     std::optional<Reject> apply(LimitSet& set, LimitKind shared_kind, LimitKind client_kind,
@@ -186,6 +211,8 @@ Result<PolicyEngine> PolicyEngine::create(const config::Config& config, Clock cl
     impl.trusted_proxies = config.gateway.trusted_proxies;
     impl.service_all_paths = config.gateway.service_limit_all_paths;
     const ClientTableOptions table = ClientTableOptions::from(config.gateway.flows);
+    impl.service_bots = XT_TRY(make_bot_detector(config.bot_detector)
+                                   .map_error(reword("$.extra_config[\"security/bot-detector\"]: {}")));
     if (config.service_limit)
         impl.service = make_limits(*config.service_limit, table, config.gateway.client_prefixes);
     for (std::size_t i = 0; i < config.endpoints.size(); ++i) {
@@ -194,6 +221,7 @@ Result<PolicyEngine> PolicyEngine::create(const config::Config& config, Clock cl
         const auto pattern = XT_TRY(http::parse_endpoint_pattern(ep.pattern).map_error(at_endpoint));
         XT_TRY(impl.matcher.add(ep.method, pattern, i).map_error(at_endpoint));
         EndpointState state;
+        state.bots = XT_TRY(make_bot_detector(ep.bot_detector).map_error(at_endpoint));
         if (ep.router_limit)
             state.limits = make_limits(*ep.router_limit, table,
                                        ep.client_prefixes.value_or(config.gateway.client_prefixes));
@@ -233,6 +261,8 @@ Decision PolicyEngine::decide(const RequestInfo& request) {
         return r;
     };
 
+    if (impl.service_bots)
+        if (auto r = impl.judge(*impl.service_bots, request, endpoint)) return rejected(*r);
     if (impl.service_all_paths || match) {
         if (auto r = impl.apply(impl.service, LimitKind::service, LimitKind::service_client, request,
                                 match ? &*match : nullptr, endpoint, now))
@@ -243,6 +273,8 @@ Decision PolicyEngine::decide(const RequestInfo& request) {
         return Allow{};
     }
     EndpointState& state = impl.endpoints[match->endpoint];
+    if (state.bots)
+        if (auto r = impl.judge(*state.bots, request, endpoint)) return rejected(*r);
     if (auto r = impl.apply(state.limits, LimitKind::endpoint, LimitKind::endpoint_client, request,
                             &*match, endpoint, now))
         return rejected(*r);

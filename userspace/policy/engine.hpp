@@ -1,9 +1,13 @@
-// Decisions on one HTTP request, KrakenD's rate limits in KrakenD's order:
-//   1. qos/ratelimit/service  shared bucket -> 503, per-client bucket -> 429
+// Decisions on one HTTP request, KrakenD's bot detectors and rate limits in KrakenD's order:
+//   1. root security/bot-detector -> 403 (every request, matched to an endpoint or not: KrakenD
+//      registers it as a middleware of the whole router engine)
+//   2. qos/ratelimit/service  shared bucket -> 503, per-client bucket -> 429
 //      (every request by default; only matched endpoints with "service_limit_scope": "matched")
-//   2. the endpoint (qos/ratelimit/router) is looked up; an unmatched request is allowed untouched
-//   3. qos/ratelimit/router   shared bucket -> 503, per-client bucket -> 429
-//   4. qos/ratelimit/proxy    the buckets of the endpoint's backends whose `host` is the flow's
+//   3. the endpoint (qos/ratelimit/router) is looked up; an unmatched request is allowed untouched
+//   4. the endpoint's security/bot-detector -> 403 (KrakenD's handler factory wraps the endpoint's
+//      rate limit in the bot detector, so a bot spends no endpoint token)
+//   5. qos/ratelimit/router   shared bucket -> 503, per-client bucket -> 429
+//   6. qos/ratelimit/proxy    the buckets of the endpoint's backends whose `host` is the flow's
 //                             destination address and port -> 503
 // As in KrakenD's middleware chain, a token taken at one step stays taken when a later step
 // refuses. A client limit whose key is missing from the request (no such header) answers 429, as
@@ -29,6 +33,7 @@
 #include "config/gateway_config.hpp"
 #include "http/message.hpp"
 #include "http/rejection.hpp"
+#include "policy/bot_detector.hpp"
 #include "common/result.hpp"
 
 namespace xt::policy {
@@ -51,7 +56,8 @@ struct RequestInfo {
     uint16_t backend_port = 0;
 };
 
-enum class LimitKind { service, service_client, endpoint, endpoint_client, proxy };
+enum class LimitKind { service, service_client, endpoint, endpoint_client, proxy, bot };
+inline constexpr std::size_t kLimitKinds = static_cast<std::size_t>(LimitKind::bot) + 1;
 const char* to_string(LimitKind kind);
 
 struct Allow {
@@ -64,7 +70,8 @@ struct Reject {
     LimitKind limit = LimitKind::endpoint_client;
     bool missing_client_key = false;  // header/param strategy without a value
     std::optional<std::size_t> endpoint;
-    http::RateLimitFields rate_limit;
+    http::RateLimitFields rate_limit;  // not sent for limit == bot (a 403 is not about a rate)
+    std::optional<BotVerdict> bot;     // limit == bot: what decided (empty, deny or a pattern)
 };
 
 using Decision = std::variant<Allow, Reject>;
@@ -87,7 +94,8 @@ public:
     struct Counters {
         uint64_t allowed = 0;
         uint64_t unmatched = 0;
-        uint64_t rejected[5] = {};  // by LimitKind
+        uint64_t rejected[kLimitKinds] = {};  // by LimitKind
+        BotCounters bots;                     // every detector's verdicts, by cause
         uint64_t clients_forgotten = 0;          // full client buckets dropped to make room
         uint64_t client_overflow_requests = 0;   // new clients that met a full client table
         uint64_t client_overflow_episodes = 0;   // stretches of time with a full table

@@ -171,6 +171,72 @@ TEST(PolicyEngine, ServiceScopeMatchedLeavesUnmatchedPathsAlone) {
     for (int i = 0; i < 10; ++i) EXPECT_TRUE(allowed(h.send("GET", "/free")));
 }
 
+// KrakenD wraps an endpoint's rate limit in its bot detector: a bot spends no endpoint token.
+TEST(PolicyEngine, EndpointBotGets403WithoutSpendingTokens) {
+    Harness h(endpoints(R"([{"endpoint":"/e","extra_config":{
+        "security/bot-detector":{"deny":["evil"],"patterns":["crawler"]},
+        "qos/ratelimit/router":{"max_rate":1,"capacity":1,"client_max_rate":1,"client_capacity":1,
+                                "strategy":"ip"}}}])"));
+    for (int i = 0; i < 5; ++i) {
+        auto d = h.send("GET", "/e", "192.0.2.10", {{"User-Agent", "evil"}});
+        ASSERT_FALSE(allowed(d));
+        EXPECT_EQ(rejection(d).status, 403u);
+        EXPECT_EQ(rejection(d).limit, LimitKind::bot);
+        ASSERT_TRUE(rejection(d).bot.has_value());
+        EXPECT_EQ(rejection(d).bot->by, BotRule::deny);
+        EXPECT_EQ(rejection(d).endpoint, std::optional<std::size_t>(0));
+    }
+    auto d = h.send("GET", "/e", "192.0.2.10", {{"User-Agent", "my crawler/1"}});
+    ASSERT_FALSE(allowed(d));
+    EXPECT_EQ(rejection(d).bot->by, BotRule::pattern);
+    EXPECT_EQ(rejection(d).bot->pattern, 0u);
+    // The endpoint's single token is still there for a browser from the same address.
+    EXPECT_TRUE(allowed(h.send("GET", "/e", "192.0.2.10", {{"User-Agent", "Mozilla/5.0"}})));
+    d = h.send("GET", "/e", "192.0.2.10", {{"User-Agent", "Mozilla/5.0"}});
+    ASSERT_FALSE(allowed(d));
+    EXPECT_EQ(rejection(d).limit, LimitKind::endpoint);
+    // Another endpoint has no detector.
+    EXPECT_TRUE(allowed(h.send("GET", "/other", "192.0.2.10", {{"User-Agent", "evil"}})));
+
+    const auto c = h.engine->counters();
+    EXPECT_EQ(c.rejected[static_cast<int>(LimitKind::bot)], 6u);
+    EXPECT_EQ(c.bots.deny, 5u);
+    EXPECT_EQ(c.bots.pattern, 1u);
+    EXPECT_EQ(c.bots.empty, 0u);
+}
+
+// The root detector sees every request, matched or not, before the service limit.
+TEST(PolicyEngine, ServiceBotDetectorComesFirstOnEveryPath) {
+    Harness h(endpoints(R"([{"endpoint":"/e"}])",
+                        R"({"security/bot-detector":{"empty_user_agent_is_bot":true},
+                            "qos/ratelimit/service":{"max_rate":1,"capacity":1}})"));
+    for (const char* path : {"/e", "/unmatched", "/e"}) {
+        auto d = h.send("GET", path);  // no User-Agent at all
+        ASSERT_FALSE(allowed(d)) << path;
+        EXPECT_EQ(rejection(d).status, 403u);
+        EXPECT_EQ(rejection(d).bot->by, BotRule::empty);
+    }
+    EXPECT_TRUE(allowed(h.send("GET", "/unmatched", "192.0.2.10", {{"User-Agent", "curl/8"}})));
+    auto d = h.send("GET", "/e", "192.0.2.10", {{"User-Agent", "curl/8"}});
+    EXPECT_EQ(rejection(d).limit, LimitKind::service);
+    EXPECT_EQ(h.engine->counters().bots.empty, 3u);
+}
+
+TEST(PolicyEngine, BotRejectionHasNoRetryAfterNorRateLimitFields) {
+    Harness h(endpoints(R"([{"endpoint":"/e","extra_config":{"security/bot-detector":{"deny":["a"]}}}])"));
+    auto d = h.send("GET", "/e", "192.0.2.10", {{"User-Agent", "a"}});
+    const xt::http::Rejection r = to_rejection(rejection(d));
+    EXPECT_EQ(r.status, 403u);
+    EXPECT_EQ(r.retry_after_s, 0u);
+    EXPECT_FALSE(r.rate_limit.has_value());
+    EXPECT_EQ(r.limit_name, "bot");
+    const std::string bytes = xt::http::render_rejection(r);
+    EXPECT_EQ(bytes.rfind("HTTP/1.1 403 Forbidden\r\n", 0), 0u);
+    EXPECT_EQ(bytes.find("Retry-After"), std::string::npos);
+    EXPECT_EQ(bytes.find("RateLimit"), std::string::npos);
+    EXPECT_NE(bytes.find("Connection: close\r\n"), std::string::npos);
+}
+
 TEST(PolicyEngine, OrderServiceEndpointClientProxy) {
     // Every limit has capacity 1; each request is refused by the first limit still empty.
     Harness h(endpoints(
