@@ -4,7 +4,7 @@
 #   bench/gateway.sh [BUILD_DIR]      (default: build/; needs the xdp-throttle CLI and xdp-throttled)
 #   env: XT_GW_SECONDS (wrk duration, 5), XT_GW_THREADS (2), XT_GW_CONNS (32),
 #        XT_GW_DOWNLOAD_MB (100), XT_GW_DL_ROUNDS (9), XT_GW_PERF (1: profile the controller with
-#        perf when it works)
+#        perf when it works), XT_GW_BOT_ROUNDS (3)
 #
 # The lab of tests/e2e/gateway_lib.sh: client | edge | server (nginx on :80), three namespaces, no
 # default routes. The edge is, in turn:
@@ -20,9 +20,15 @@
 # then the download once more, alternating between gw-lim and kbridge round by round (the daemon
 # stopped and started again between them): other work on a shared machine moves the rows, measured
 # a minute apart, by more than the edges differ, while two downloads back to back see the same load.
+# Last, the bot detector (issue 8): keep-alive req/s with a different User-Agent on every request
+# (bench/distinct_ua.lua: the cache never answers) through an endpoint whose security/bot-detector
+# holds the 1,500 patterns of tests/data/crawler-user-agents.json, and through the same endpoint
+# without a detector, alternating daemon configs round by round ($XT_GW_BOT_ROUNDS, 3).
 # Goals, judged for gw and gw-lim: keep-alive req/s >= 0.5x direct and above the proxy, new
 # connections/s >= 0.8x direct (issue 3); the download through gw-lim, whose path /big has a client
-# limit, >= 0.9x kbridge, median of the alternating rounds (issue 7). Figures: docs/PERFORMANCE.md.
+# limit, >= 0.9x kbridge, median of the alternating rounds (issue 7); keep-alive req/s with the
+# 1,500-pattern detector >= 0.9x without, median of the alternating rounds (issue 8). Figures:
+# docs/PERFORMANCE.md.
 # Exit status: 0 when every goal is met, 3 when one is missed, anything else on a failure.
 set -euo pipefail
 
@@ -31,6 +37,7 @@ XT_BUILD_DIR=$(cd "${1:-${XT_BUILD_DIR:-$src/build}}" && pwd)
 export XT_BUILD_DIR
 SECONDS_RUN=${XT_GW_SECONDS:-5} THREADS=${XT_GW_THREADS:-2} CONNS=${XT_GW_CONNS:-32}
 DOWNLOAD_MB=${XT_GW_DOWNLOAD_MB:-100} PROFILE=${XT_GW_PERF:-1} DL_ROUNDS=${XT_GW_DL_ROUNDS:-9}
+BOT_ROUNDS=${XT_GW_BOT_ROUNDS:-3}
 # Huge on purpose: the limit is evaluated for every request and never rejects one.
 NEVER_RATE=1000000
 
@@ -38,7 +45,7 @@ NEVER_RATE=1000000
 source "$src/tests/e2e/lib.sh"
 # shellcheck source=SCRIPTDIR/../tests/e2e/gateway_lib.sh
 source "$src/tests/e2e/gateway_lib.sh"
-e2e_init gateway_bench nginx wrk curl fallocate
+e2e_init gateway_bench nginx wrk curl fallocate jq
 export XT_DONE_MESSAGE="done (lab cleaned up)"
 [[ -x $XT_DAEMON ]] || fail "daemon not built: $XT_DAEMON"
 log() { printf '# %s\n' "$*"; } # bench output: comments for the humans, rows for the table
@@ -241,6 +248,33 @@ log "download alternating, MB/s per round: gw-lim ${ALT_GW[*]}; kbridge ${ALT_KB
 log "the controller's counters after its last download: $ALT_COUNTERS"
 daemon_stop
 
+# ---- the bot detector, alternating: 1,500 patterns on /free, and /free without a detector -------
+jq -n '{version: 3, extra_config: {"xdp-throttle": {http_ports: [80]}}, endpoints: [{endpoint: "/free"}]}' \
+  >"$XT_TMP/gw-nobot.json"
+jq -n --slurpfile list "$src/tests/data/crawler-user-agents.json" '{version: 3,
+  extra_config: {"xdp-throttle": {http_ports: [80]}},
+  endpoints: [{endpoint: "/free", extra_config: {"security/bot-detector": {patterns: [$list[0][].pattern]}}}]}' \
+  >"$XT_TMP/gw-bot.json"
+BOT_PLAIN=() BOT_DET=() BOT_RATIO=()
+for _ in $(seq "$BOT_ROUNDS"); do
+  daemon_start "$XT_TMP/gw-nobot.json"
+  wrk_run "$XT_TMP/warmup.txt" -t1 -c4 -d1s "http://$S4/free"
+  wrk_measure bot-plain "http://$S4/free" -s "$src/bench/distinct_ua.lua"
+  p=$RPS
+  daemon_stop
+  daemon_start "$XT_TMP/gw-bot.json"
+  wrk_run "$XT_TMP/warmup.txt" -t1 -c4 -d1s "http://$S4/free"
+  wrk_measure bot-1500 "http://$S4/free" -s "$src/bench/distinct_ua.lua"
+  d=$RPS BOT_EDGE=$EDGE_US
+  daemon_stop
+  BOT_COUNTERS=$(daemon_counters)
+  BOT_PLAIN+=("$p") BOT_DET+=("$d") BOT_RATIO+=("$(ratio "$d" "$p")")
+done
+BOT_ALT=$(median "${BOT_RATIO[@]}")
+log "bot detector, keep-alive req/s per round (distinct UA per request): without ${BOT_PLAIN[*]};" \
+  "1,500 patterns ${BOT_DET[*]}; ratios ${BOT_RATIO[*]}; controller CPU/request with it $BOT_EDGE µs"
+log "the controller's counters after its last bot round: $BOT_COUNTERS"
+
 # ---- table and goals ---------------------------------------------------------------------------
 label() {
   case $1 in
@@ -281,6 +315,7 @@ for n in gw gw-lim; do
   goal "$n new connections/s / direct" "$(ratio "${CL_RPS[$n]}" "${CL_RPS[direct]}")" 0.8
 done
 goal "gw-lim download / kernel bridge, alternating (median)" "$DL_ALT" 0.9
+goal "1,500 bot patterns keep-alive / no detector (median)" "$BOT_ALT" 0.9
 echo "# (for reference) download / kernel bridge from the table's rows: gw $(ratio "${DL[gw]}" "${DL[kbridge]}")," \
   "gw-lim $(ratio "${DL[gw-lim]}" "${DL[kbridge]}")"
 echo "# (for reference) kernel bridge / direct: keep-alive $(ratio "${KA_RPS[kbridge]}" "${KA_RPS[direct]}")," \

@@ -7,7 +7,8 @@
 #     empty_user_agent_is_bot: sampled crawler UAs get 403 and never reach nginx, browsers 200, an
 #     empty UA is a bot there and only there;
 #   - a bot spends no endpoint token (KrakenD's order);
-#   - the daemon's stats line counts bots by cause, equal to what the clients saw;
+#   - the daemon's stats line counts bots by cause, equal to what the clients saw, and nginx logged
+#     exactly the requests it let through;
 #   - IPv6 the same.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/gateway_lib.sh"
@@ -112,4 +113,9 @@ assert_eq "bots: empty" "$EMPTY" "${BASH_REMATCH[2]}"
 assert_eq "bots: deny" "$DENY" "${BASH_REMATCH[3]}"
 assert_eq "bots: pattern" "$PATTERN" "${BASH_REMATCH[4]}"
 assert_ge "bots: cache hits" "${BASH_REMATCH[5]}" 3
+# Differential: nginx logged exactly the requests the controller let through.
+re='requests ([0-9]+) \([0-9]+/s\), rejected ([0-9]+)'
+[[ $line =~ $re ]] || fail "no requests/rejected in: $line"
+assert_eq "requests nginx logged = requests - rejected" \
+  "$((BASH_REMATCH[1] - BASH_REMATCH[2]))" "$(nginx_hits '/(api|shared)[^ ]*')"
 daemon_stop
