@@ -8,6 +8,7 @@
 #include <fstream>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -35,10 +36,12 @@ xt::policy::BotDetector detector() {
     return std::move(*made);
 }
 
-// 150 bytes, a current desktop Chrome on Windows: matches none of the list.
-const std::string kBrowser =
+// 150 bytes, a current desktop Edge on Windows: matches none of the list.
+constexpr std::string_view kBrowserText =
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Chrome/124.0.0.0 Safari/537.36 Edg/124.0.2478.80 OPR/109.0.0";
+    "Chrome/124.0.0.0 Safari/537.36 Edg/124.0.2478.109 OPR/109.0.5097.1234";
+static_assert(kBrowserText.size() == 150);
+const std::string kBrowser(kBrowserText);
 const std::string kCrawler = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
 
 void BM_Compile1500(benchmark::State& state) {

@@ -7,6 +7,7 @@
 #     empty_user_agent_is_bot: sampled crawler UAs get 403 and never reach nginx, browsers 200, an
 #     empty UA is a bot there and only there;
 #   - a bot spends no endpoint token (KrakenD's order);
+#   - `xdp-throttle bot-check` on the same config gives the verdicts the gateway gave;
 #   - the daemon's stats line counts bots by cause, equal to what the clients saw, and nginx logged
 #     exactly the requests it let through;
 #   - IPv6 the same.
@@ -95,6 +96,15 @@ browser="Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) 
 assert_eq "browser after the bots" 200 "$(status_of 4 /shared "$browser")"
 assert_eq "browser again: the endpoint limit" 503 "$(status_of 4 /shared "$browser")"
 assert_eq "requests nginx served on /shared" 1 "$(nginx_served /shared)"
+
+step "bot-check judges like the gateway (same config, no daemon involved)"
+mapfile -t sample <"$XT_TMP/sample.txt"
+verdicts=$("$XT_CLI" bot-check --config "$XT_TMP/gateway.json" --endpoint /shared --json "${sample[@]}" "" "$browser")
+assert_eq "bot-check: crawler UAs judged bots" "$n" "$(jq "[.[:$n][] | select(.bot and .by == \"pattern\")] | length" <<<"$verdicts")"
+assert_eq "bot-check: empty UA on /shared" '"empty"' "$(jq -c ".[$n] | select(.bot) | .by" <<<"$verdicts")"
+assert_eq "bot-check: browser" false "$(jq ".[$((n + 1))].bot" <<<"$verdicts")"
+assert_eq "bot-check: a vector" '{"bot":true,"by":"deny","scope":"service"}' \
+  "$("$XT_CLI" bot-check --config "$XT_TMP/gateway.json" --json a | jq -c '.[0] | {bot, by, scope}')"
 
 step "IPv6: the same detectors"
 assert_eq "IPv6 crawler" 403 "$(status_of 6 /shared "$(head -n 1 "$XT_TMP/sample.txt")")"
