@@ -1,10 +1,12 @@
 // xt_bench_bot: the bot detector's costs with a public crawler list (tests/data/crawler-user-agents.json,
 // 1,500 patterns): compiling the list, and judging one User-Agent (a browser's that matches none,
-// a crawler's, and distinct browser UAs) with the cache off, so every call runs the RE2::Set.
+// a crawler's, and distinct browser UAs) with the cache off, so every call runs the RE2::Set; and
+// the same browser UA answered by the cache.
 // Google Benchmark; report the median of the repetitions. See docs/PERFORMANCE.md.
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
 
+#include <cstdint>
 #include <fstream>
 #include <stdexcept>
 #include <string>
@@ -28,9 +30,10 @@ const std::vector<std::string>& crawler_patterns() {
     return patterns;
 }
 
-xt::policy::BotDetector detector() {
+xt::policy::BotDetector detector(uint64_t cache_size = 0) {
     xt::config::BotDetector cfg;
     cfg.patterns = crawler_patterns();
+    cfg.cache_size = cache_size;
     auto made = xt::policy::BotDetector::create(cfg);
     if (!made) throw std::runtime_error(made.error().message);
     return std::move(*made);
@@ -60,6 +63,15 @@ void BM_JudgeBrowser(benchmark::State& state) { judge_one(state, kBrowser, false
 void BM_JudgeCrawler(benchmark::State& state) { judge_one(state, kCrawler, true); }
 BENCHMARK(BM_JudgeBrowser)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_JudgeCrawler)->Unit(benchmark::kMicrosecond);
+
+// The same UA again with `cache_size` set: the cache answers.
+void BM_JudgeBrowserCached(benchmark::State& state) {
+    auto d = detector(10'000);
+    d.judge(kBrowser);
+    if (!d.judge(kBrowser).cached) throw std::runtime_error("the cache did not answer");
+    for (auto _ : state) benchmark::DoNotOptimize(d.judge(kBrowser));
+}
+BENCHMARK(BM_JudgeBrowserCached)->Unit(benchmark::kMicrosecond);
 
 // A different browser UA every call (the build number varies), as the gateway bench's wrk sends.
 void BM_JudgeDistinctBrowsers(benchmark::State& state) {
