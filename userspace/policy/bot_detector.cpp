@@ -87,6 +87,55 @@ private:
     std::unordered_map<std::string_view, std::list<Entry>::iterator> index_;
 };
 
+// Length of the valid UTF-8 sequence starting at s[i], or 0 when the byte there starts none (Go's
+// utf8.DecodeRune: no overlong forms, no surrogates, nothing above U+10FFFF).
+std::size_t utf8_sequence(std::string_view s, std::size_t i) {
+    const auto at = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+    const unsigned char c = at(i);
+    if (c < 0x80) return 1;
+    std::size_t n = 0;
+    unsigned char lo = 0x80, hi = 0xBF;  // the second byte's range
+    if (c >= 0xC2 && c <= 0xDF) {
+        n = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        n = 3;
+        if (c == 0xE0) lo = 0xA0;
+        if (c == 0xED) hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4;
+        if (c == 0xF0) lo = 0x90;
+        if (c == 0xF4) hi = 0x8F;
+    } else {
+        return 0;
+    }
+    if (i + n > s.size() || at(i + 1) < lo || at(i + 1) > hi) return 0;
+    for (std::size_t k = 2; k < n; ++k)
+        if (at(i + k) < 0x80 || at(i + k) > 0xBF) return 0;
+    return n;
+}
+
+// Go's regexp reads a string as runes and takes every byte that is not valid UTF-8 for U+FFFD, so
+// `.` matches it; RE2 in UTF-8 mode matches nothing there. The string Go's regexp sees, when it
+// differs from `ua` (almost never: User-Agents are ASCII).
+std::optional<std::string> as_go_runes(std::string_view ua) {
+    if (std::all_of(ua.begin(), ua.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; }))
+        return std::nullopt;
+    std::string out;
+    bool replaced = false;
+    for (std::size_t i = 0; i < ua.size();) {
+        if (const std::size_t n = utf8_sequence(ua, i)) {
+            out.append(ua.substr(i, n));
+            i += n;
+        } else {
+            out.append("\xEF\xBF\xBD");  // U+FFFD
+            replaced = true;
+            ++i;
+        }
+    }
+    if (!replaced) return std::nullopt;
+    return out;
+}
+
 }  // namespace
 
 struct BotDetector::Impl {
@@ -101,8 +150,10 @@ struct BotDetector::Impl {
     std::vector<int> matched;  // scratch for RE2::Set::Match, kept to avoid an allocation per call
     std::optional<VerdictCache> cache;
 
-    std::optional<std::size_t> first_pattern(std::string_view ua) {
+    std::optional<std::size_t> first_pattern(std::string_view raw) {
         if (!set) return std::nullopt;
+        const std::optional<std::string> runes = as_go_runes(raw);
+        const std::string_view ua = runes ? std::string_view(*runes) : raw;
         RE2::Set::ErrorInfo error{};
         if (set->Match(re2::StringPiece(ua.data(), ua.size()), &matched, &error))
             return static_cast<std::size_t>(*std::min_element(matched.begin(), matched.end()));

@@ -110,6 +110,20 @@ TEST(BotDetector, ReportsTheLowestMatchingPatternIndex) {
     EXPECT_FALSE(d.judge("curl/8.0 Mozilla").bot);  // ^ anchors at the start, as in Go
 }
 
+// Go's regexp takes each byte that is not UTF-8 for U+FFFD, which `.` matches; RE2 alone would not.
+TEST(BotDetector, InvalidUtf8MatchesLikeGo) {
+    xt::config::BotDetector cfg;
+    cfg.patterns = {"^a.b$", "^x.{2}y$", "^p\\x{FFFD}q$"};
+    BotDetector d = make(cfg);
+    EXPECT_TRUE(d.judge("a\xff" "b").bot);
+    EXPECT_TRUE(d.judge("a\xc3\xa9" "b").bot);     // é: one rune
+    EXPECT_EQ(d.judge("x\xe2\x82" "y").pattern, 1u);  // a truncated sequence: two runes, as in Go
+    EXPECT_EQ(d.judge("x\xed\xa0\x80" "y").bot, false);  // a surrogate: three runes
+    EXPECT_EQ(d.judge("x\xc0\xaf" "y").pattern, 1u);  // an overlong '/': two runes
+    EXPECT_EQ(d.judge("p\xfe" "q").pattern, 2u);
+    EXPECT_FALSE(d.judge("a\xff\xff" "b").bot);
+}
+
 TEST(BotDetector, CacheIsLeastRecentlyUsed) {
     xt::config::BotDetector cfg;
     cfg.deny = {"bad"};
