@@ -57,8 +57,11 @@ namespace {
 using namespace xt;
 namespace tcp_flag = packet::tcp_flag;
 
-// /limited: 2 per client address, then 429; /shared: 1 for everybody, then 503; /free: no limit.
-constexpr const char* kConfig = R"({"version": 3, "endpoints": [
+// /limited: 2 per client address, then 429; /shared: 1 for everybody, then 503; /free: no limit;
+// everywhere, a bot detector's 403.
+constexpr const char* kConfig = R"({"version": 3,
+  "extra_config": {"security/bot-detector": {"deny": ["evilbot"], "patterns": ["crawl.r"], "cache_size": 2}},
+  "endpoints": [
   {"endpoint": "/limited", "extra_config": {"qos/ratelimit/router":
       {"client_max_rate": 1, "client_capacity": 2, "every": "1h", "strategy": "ip"}}},
   {"endpoint": "/shared", "extra_config": {"qos/ratelimit/router": {"max_rate": 1, "capacity": 1, "every": "1m"}}},
@@ -79,6 +82,8 @@ constexpr const char* kClientPieces[] = {
     "GET /free HTTP/1.1\r\nContent-Length: 26\r\n\r\nGET /limited HTTP/1.1\r\n\r\n",
     "GET /%6cimited?x HTTP/1.1\r\nCookie: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n\r\n",
     "\r\n",
+    "GET /free HTTP/1.1\r\nUser-Agent: evilbot\r\n\r\n",
+    "GET /shared HTTP/1.1\r\nUser-Agent: crawl\xffr\r\nUser-Agent: x\r\n\r\n",
 };
 constexpr const char* kServerPieces[] = {
     "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
