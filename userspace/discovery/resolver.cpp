@@ -24,7 +24,13 @@ namespace {
 // thread shares no state with anyone.
 class ResolverState {
 public:
-    ResolverState() { ok_ = res_ninit(&state_) == 0; }
+    ResolverState() {
+        ok_ = res_ninit(&state_) == 0;
+        // Bounds a lookup against an unreachable server (glibc's default: 5s x 2 per server), so
+        // a stopping daemon is not held by its refresher; resolv.conf's own options win below it.
+        state_.retrans = std::min(state_.retrans, 2);
+        state_.retry = std::min(state_.retry, 2);
+    }
     ~ResolverState() {
         if (ok_) res_nclose(&state_);
     }
