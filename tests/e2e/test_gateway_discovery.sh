@@ -10,7 +10,9 @@
 #   - change:  both names move to $S4B (addn-hosts rewritten, SIGHUP): the daemon logs the change
 #              and, without a restart, the limits follow (the new address gets the backend's empty
 #              bucket: 503, nginx sees nothing; the old address is free);
-#   - outage:  dnsmasq stopped: lookups fail, logged, and the last good sets are kept.
+#   - outage:  dnsmasq stopped: lookups fail, logged, and the last good sets are kept;
+#   - start during the outage: a static name refuses the start (JSON path); an SRV-only config
+#              starts with the set empty, and the limit applies once dnsmasq answers again.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/gateway_lib.sh"
 e2e_init gateway_discovery nginx curl dnsmasq
@@ -162,4 +164,18 @@ assert_contains "stats: backends" "$stats" "backends 2,"
 assert_contains "stats: set changes" "$stats" "set changes 2"
 assert_contains "stats: hosts failing now" "$stats" "hosts failing now 2"
 assert_eq "failure episodes logged once per host" 2 "$(grep -c ': lookup failed' "$XT_TMP/daemon.log")"
+daemon_stop
+
+step "start during the outage: a static name refuses the start, an SRV name starts empty"
+rc=0
+out=$(ip netns exec "$NS_E" "$XT_DAEMON" --config "$XT_TMP/gateway.json" --iface "$IF_A" --peer "$IF_B" 2>&1) || rc=$?
+assert_eq "exit status with an unresolvable static name" 1 "$rc"
+assert_contains "the refusal names the backend" "$out" '$.endpoints[0].backend[0]: backend host "api.test" does not resolve'
+jq 'del(.endpoints[0])' "$XT_TMP/gateway.json" >"$XT_TMP/gateway-srv.json"
+DAEMON_STATS_INTERVAL=1s daemon_start "$XT_TMP/gateway-srv.json"
+wait_logged "the failed SRV lookup at start" "_api._tcp.test: lookup failed at start"
+expect_served "$S4B:8080" /s $N $N "SRV, empty set until DNS answers (no limit yet)"
+dnsmasq_start
+wait_logged "the SRV set once DNS answers" "_api._tcp.test: (none) -> $S4B:8080$"
+expect_served "$S4B:8080" /s $N $CAPACITY "SRV, $S4B:8080 once DNS answers"
 daemon_stop
