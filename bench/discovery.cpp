@@ -36,13 +36,19 @@ config::Config load(bool proxy_limit) {
     return *c;
 }
 
+// The directory over `cfg`, its resolver answering for `generation`, its clock reading `now`.
+std::shared_ptr<discovery::BackendDirectory> directory(const config::Config& cfg, int& generation, uint64_t& now) {
+    auto dir = discovery::BackendDirectory::create(cfg, four_addresses(generation), [&now] { return now; },
+                                                   discovery::DirectoryOptions::from(cfg.gateway));
+    if (!dir) throw std::runtime_error(dir.error().message);
+    return *dir;
+}
+
 void decide(benchmark::State& state, bool proxy_limit) {
     int generation = 0;
     uint64_t now = 1;
     const config::Config cfg = load(proxy_limit);
-    auto dir = discovery::BackendDirectory::create(cfg, four_addresses(generation), [&] { return now; },
-                                                   discovery::DirectoryOptions::from(cfg.gateway));
-    auto engine = policy::PolicyEngine::create(cfg, [&] { return now; }, *dir);
+    auto engine = policy::PolicyEngine::create(cfg, [&] { return now; }, directory(cfg, generation, now));
     if (!engine) throw std::runtime_error(engine.error().message);
     std::vector<http::HeaderField> headers;
     policy::RequestInfo r;
@@ -68,16 +74,15 @@ void snapshot_read(benchmark::State& state, bool swap_every_time) {
     int generation = 0;
     uint64_t now = 1;
     const config::Config cfg = load(true);
-    auto dir = discovery::BackendDirectory::create(cfg, four_addresses(generation), [&] { return now; },
-                                                   discovery::DirectoryOptions::from(cfg.gateway));
-    discovery::BackendDirectory::Reader reader(**dir);
+    const auto dir = directory(cfg, generation, now);
+    discovery::BackendDirectory::Reader reader(*dir);
     const xt_addr a = *parse_address("10.0.0.4");
     for (auto _ : state) {
         if (swap_every_time) {
             state.PauseTiming();
             ++generation;
             now += 60'000'000'000ull;
-            (*dir)->refresh(now);
+            dir->refresh(now);
             state.ResumeTiming();
         }
         benchmark::DoNotOptimize(reader.current().serves(0, a, 8080));
