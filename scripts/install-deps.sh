@@ -13,7 +13,7 @@ PACKAGES=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   iproute2 ethtool iputils-ping curl hping3 python3-scapy nftables netcat-openbsd
-  nginx-light wrk procps util-linux jq python3
+  nginx-light wrk procps util-linux jq python3 dnsmasq-base
 )
 
 if [[ $(id -u) -ne 0 ]]; then

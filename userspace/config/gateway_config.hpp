@@ -73,9 +73,18 @@ struct BackendHost {
     uint16_t port = 80;  // the scheme's default when absent
 };
 
+// KrakenD's `sd`: how `host` becomes the set of addresses the backend is reached at.
+//   static  each host entry is an address or a name resolved to addresses (A/AAAA), its URL's port
+//   dns     each host entry is a DNS SRV name; the records' targets (resolved to A/AAAA) with the
+//           records' ports form the set ("dns-shared" is KrakenD's variant sharing the lookup
+//           between backends: the same set here)
+enum class ServiceDiscovery { static_hosts, dns_srv };
+
 struct Backend {
     std::string json_path;  // "$.endpoints[2].backend[0]", for messages and metrics labels
     std::vector<BackendHost> hosts;
+    ServiceDiscovery sd = ServiceDiscovery::static_hosts;
+    std::string sd_scheme = "http";  // KrakenD's scheme for SRV-discovered hosts; not used on the wire
     std::string url_pattern;
     std::optional<TokenRate> proxy_limit;  // qos/ratelimit/proxy
     std::optional<CircuitBreaker> circuit_breaker;
@@ -141,6 +150,9 @@ struct GatewaySettings {
     FlowLimits flows;
     OnUninspectable on_uninspectable = OnUninspectable::close;
     ClientPrefixes client_prefixes;  // for the service limit, and endpoints without their own
+    // How often backend host names (sd "static") are resolved again; SRV names follow their TTL
+    // (at least 1s, at most this).
+    uint64_t resolve_interval_ns = 30'000'000'000;
 };
 
 // A namespace found in some extra_config that this project does not enforce, listed once.

@@ -147,6 +147,22 @@ struct Loader {
             if (auto h = parse_host(hosts[i], host_at)) out.hosts.push_back(*h);
         }
         if (auto p = fields.string("url_pattern")) out.url_pattern = *p;
+        if (auto sd = fields.string("sd")) {
+            if (*sd == "static")
+                out.sd = ServiceDiscovery::static_hosts;
+            else if (*sd == "dns" || *sd == "dns-shared")
+                out.sd = ServiceDiscovery::dns_srv;
+            else
+                problems.error(at / "sd", fmt::format("expected \"static\", \"dns\" or \"dns-shared\", "
+                                                      "got {}", quote(*sd)));
+        }
+        if (auto scheme = fields.string("sd_scheme")) {
+            if (*scheme != "http" && *scheme != "https")
+                problems.error(at / "sd_scheme",
+                               fmt::format("expected \"http\" or \"https\", got {}", quote(*scheme)));
+            else
+                out.sd_scheme = *scheme;
+        }
         if (out.hosts.empty() && fields.has("extra_config"))
             problems.warn(at, "backend without host (here or at the root): its proxy limit can never "
                               "match a flow");

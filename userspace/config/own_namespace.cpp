@@ -5,6 +5,7 @@
 
 #include "common/rate.hpp"
 #include "input/bridge.hpp"
+#include "input/duration.hpp"
 #include "input/http_ports.hpp"
 #include "input/validation.hpp"
 
@@ -130,7 +131,8 @@ GatewaySettings parse_own_namespace(const json& block, const JsonPath& at, Probl
     Fields fields(block, at, problems);
     if (!fields.valid()) return out;
     fields.reject_unknown({"iface", "peer", "http_ports", "trusted_proxies", "service_limit_scope",
-                           "l3", "flows", "on_uninspectable", "ipv4_prefix", "ipv6_prefix"});
+                           "l3", "flows", "on_uninspectable", "ipv4_prefix", "ipv6_prefix",
+                           "resolve_interval"});
     parse_client_prefixes(fields, at, problems, out.client_prefixes);
     for (const char* key : {"iface", "peer"}) {
         auto name = fields.string(key);
@@ -192,6 +194,16 @@ GatewaySettings parse_own_namespace(const json& block, const JsonPath& at, Probl
         else
             problems.error(at / "on_uninspectable",
                            fmt::format("expected \"close\" or \"bypass\", got {}", quote(*choice)));
+    }
+    // Below a second every backend name would be asked for all the time; above a day a moved
+    // backend would keep escaping its limits for longer than anyone would wait.
+    if (auto v = fields.duration_ns("resolve_interval")) {
+        if (*v < kSecondNs || *v > 86'400 * kSecondNs)
+            problems.error(at / "resolve_interval",
+                           fmt::format("expected a duration from \"1s\" to \"24h\", got \"{}\"",
+                                       format_duration(*v)));
+        else
+            out.resolve_interval_ns = *v;
     }
     if (const json* v = fields.get("l3")) parse_l3(*v, at / "l3", problems, out.l3);
     if (const json* v = fields.get("flows")) parse_flows(*v, at / "flows", problems, out.flows);

@@ -22,6 +22,7 @@
 #include <fmt/ranges.h>
 
 #include "controller/daemon_config.hpp"
+#include "discovery/directory.hpp"
 #include "flow/flow_table.hpp"
 #include "maps/gateway_maps.hpp"
 #include "loader/attachment.hpp"
@@ -101,6 +102,8 @@ struct Controller::State {
     GatewayPorts ports;
     // Declaration order is destruction order reversed: the engine (sockets) goes first, the
     // table before the policy engine it points to.
+    std::shared_ptr<discovery::BackendDirectory> directory;  // backend addresses, kept fresh by:
+    std::unique_ptr<discovery::Refresher> refresher;
     std::unique_ptr<policy::PolicyEngine> policy;
     std::unique_ptr<flow::FlowTable> table;
     std::unique_ptr<afxdp::Engine> engine;
@@ -250,6 +253,12 @@ void Controller::State::report(uint64_t elapsed_ns) {
         bypass_entries_written, bypass_entries_expired, bypass_write_errors, c.body_skips,
         body_skips_written, body_skips_removed, static_cast<double>(c.body_bytes_skipped) / 1e6,
         pc.bots.bots(), pc.bots.empty, pc.bots.deny, pc.bots.pattern, pc.bots.cache_hits));
+    if (directory->size() > 0) {
+        const auto d = directory->counters();
+        log_line(fmt::format("discovery: backends {}, lookups {}, failed {} (hosts failing now {}), "
+                             "set changes {}", directory->size(), d.lookups, d.failures, d.failing,
+                             d.changes));
+    }
     reported = c;
 }
 
@@ -294,8 +303,13 @@ Result<std::unique_ptr<Controller>> Controller::create(config::Config config, Co
         return failf(ErrorKind::busy, "another controller (pid {}) is serving {}: stop it first", beat.pid,
                      iface);
 
+    // Backend names are resolved here, before anything is steered to us; from then on the
+    // refresher thread re-resolves them and the policy engine follows without a restart.
+    state->directory = XT_TRY(discovery::BackendDirectory::create(
+        config, discovery::system_resolve(), policy::monotonic_clock(),
+        discovery::DirectoryOptions::from(config.gateway), state->log));
     state->policy = std::make_unique<policy::PolicyEngine>(
-        XT_TRY(policy::PolicyEngine::create(config, policy::monotonic_clock())));
+        XT_TRY(policy::PolicyEngine::create(config, policy::monotonic_clock(), state->directory)));
     state->table = std::make_unique<flow::FlowTable>(flow::FlowTableOptions::from(config.gateway),
                                                      *state->policy, policy::monotonic_clock());
 
@@ -309,6 +323,8 @@ Result<std::unique_ptr<Controller>> Controller::create(config::Config config, Co
     // the XSKMAPs are harmless: nothing is steered to them without a fresh heartbeat).
     XT_TRY(apply_kernel_settings(state->maps, config.gateway));
     state->config = std::move(config);
+    if (state->directory->next_due() != UINT64_MAX)
+        state->refresher = std::make_unique<discovery::Refresher>(state->directory);
     return std::make_unique<Controller>(std::move(state));
 }
 

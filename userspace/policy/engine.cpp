@@ -1,8 +1,5 @@
 #include "policy/engine.hpp"
 
-#include <arpa/inet.h>
-#include <netdb.h>
-#include <sys/socket.h>
 #include <time.h>
 
 #include <algorithm>
@@ -23,30 +20,6 @@ Clock monotonic_clock() {
         timespec ts{};
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ull + static_cast<uint64_t>(ts.tv_nsec);
-    };
-}
-
-HostResolver system_resolver() {
-    return [](const std::string& host) {
-        std::vector<xt_addr> out;
-        if (auto literal = parse_address(host)) {
-            out.push_back(*literal);
-            return out;
-        }
-        addrinfo hints{};
-        hints.ai_socktype = SOCK_STREAM;
-        addrinfo* list = nullptr;
-        if (getaddrinfo(host.c_str(), nullptr, &hints, &list) != 0) return out;
-        for (addrinfo* ai = list; ai; ai = ai->ai_next) {
-            char text[INET6_ADDRSTRLEN] = {};
-            const void* raw = ai->ai_family == AF_INET
-                                  ? static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(ai->ai_addr)->sin_addr)
-                                  : static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(ai->ai_addr)->sin6_addr);
-            if (inet_ntop(ai->ai_family, raw, text, sizeof text))
-                if (auto a = parse_address(text)) out.push_back(*a);
-        }
-        freeaddrinfo(list);
-        return out;
     };
 }
 
@@ -93,7 +66,7 @@ struct LimitSet {
 };
 
 struct BackendTarget {
-    std::vector<std::pair<xt_addr, uint16_t>> addresses;
+    std::size_t slot;  // its address set in the directory's snapshots
     SharedLimit proxy;
 };
 
@@ -152,6 +125,8 @@ struct PolicyEngine::Impl {
     std::vector<Cidr> trusted_proxies;
     bool service_all_paths = true;
     Counters counters;
+    std::shared_ptr<const discovery::BackendDirectory> directory;
+    std::optional<discovery::BackendDirectory::Reader> backends;  // reads `directory`
 
     // Judges the request's first User-Agent; a bot gets a 403 and spends no token.
     std::optional<Reject> judge(BotDetector& detector, const RequestInfo& request,
@@ -205,6 +180,15 @@ PolicyEngine& PolicyEngine::operator=(PolicyEngine&&) noexcept = default;
 
 Result<PolicyEngine> PolicyEngine::create(const config::Config& config, Clock clock,
                                           HostResolver resolver) {
+    if (!clock) clock = monotonic_clock();
+    auto directory = XT_TRY(discovery::BackendDirectory::create(
+        config, discovery::from_host_resolver(std::move(resolver)), clock,
+        discovery::DirectoryOptions::from(config.gateway)));
+    return create(config, std::move(clock), std::move(directory));
+}
+
+Result<PolicyEngine> PolicyEngine::create(const config::Config& config, Clock clock,
+                                          std::shared_ptr<const discovery::BackendDirectory> directory) {
     PolicyEngine engine;
     Impl& impl = *engine.impl_;
     impl.clock = clock ? std::move(clock) : monotonic_clock();
@@ -225,21 +209,20 @@ Result<PolicyEngine> PolicyEngine::create(const config::Config& config, Clock cl
         if (ep.router_limit)
             state.limits = make_limits(*ep.router_limit, table,
                                        ep.client_prefixes.value_or(config.gateway.client_prefixes));
-        for (const auto& backend : ep.backends) {
+        for (std::size_t b = 0; b < ep.backends.size(); ++b) {
+            const auto& backend = ep.backends[b];
             if (!backend.proxy_limit) continue;
-            BackendTarget target{{}, SharedLimit{bucket_params(*backend.proxy_limit), {}}};
-            for (const auto& host : backend.hosts) {
-                const auto addresses = resolver ? resolver(host.host) : std::vector<xt_addr>{};
-                if (addresses.empty())
-                    return failf(ErrorKind::not_found,
-                                 "{}: backend host \"{}\" does not resolve to an address",
-                                 backend.json_path, host.host);
-                for (const auto& a : addresses) target.addresses.emplace_back(a, host.port);
-            }
-            state.proxied_backends.push_back(std::move(target));
+            const auto slot = directory->slot({i, b});
+            if (!slot)
+                return failf(ErrorKind::invalid_input, "{}: not in the backend directory (built from "
+                             "another config?)", backend.json_path);
+            state.proxied_backends.push_back(
+                BackendTarget{*slot, SharedLimit{bucket_params(*backend.proxy_limit), {}}});
         }
         impl.endpoints.push_back(std::move(state));
     }
+    impl.directory = std::move(directory);
+    impl.backends.emplace(*impl.directory);
     return engine;
 }
 
@@ -281,13 +264,9 @@ Decision PolicyEngine::decide(const RequestInfo& request) {
 
     // Proxy limits: look at every matching backend first, so a refusal takes no token anywhere.
     std::vector<SharedLimit*> hit;
-    for (auto& backend : state.proxied_backends) {
-        const bool to_this_backend = std::any_of(
-            backend.addresses.begin(), backend.addresses.end(), [&](const auto& a) {
-                return a.second == request.backend_port && a.first == request.backend;
-            });
-        if (to_this_backend) hit.push_back(&backend.proxy);
-    }
+    const discovery::Snapshot& addresses = impl.backends->current();
+    for (auto& backend : state.proxied_backends)
+        if (addresses.serves(backend.slot, request.backend, request.backend_port)) hit.push_back(&backend.proxy);
     SharedLimit* refusing = nullptr;
     uint64_t longest_wait = 0;
     for (SharedLimit* limit : hit) {

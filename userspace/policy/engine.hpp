@@ -8,7 +8,8 @@
 //      rate limit in the bot detector, so a bot spends no endpoint token)
 //   5. qos/ratelimit/router   shared bucket -> 503, per-client bucket -> 429
 //   6. qos/ratelimit/proxy    the buckets of the endpoint's backends whose `host` is the flow's
-//                             destination address and port -> 503
+//                             destination address and port -> 503 (the addresses come from a
+//                             discovery::BackendDirectory: names and SRV sets kept fresh)
 // As in KrakenD's middleware chain, a token taken at one step stays taken when a later step
 // refuses. A client limit whose key is missing from the request (no such header) answers 429, as
 // KrakenD does. Client identity:
@@ -31,6 +32,7 @@
 
 #include "abi.h"
 #include "config/gateway_config.hpp"
+#include "discovery/directory.hpp"
 #include "http/message.hpp"
 #include "http/rejection.hpp"
 #include "policy/bot_detector.hpp"
@@ -42,10 +44,10 @@ namespace xt::policy {
 using Clock = std::function<uint64_t()>;
 Clock monotonic_clock();
 
-// Backend host names in the config ("localhost", "api.internal") to addresses. The default
-// resolver accepts address literals and asks getaddrinfo for names.
-using HostResolver = std::function<std::vector<xt_addr>(const std::string& host)>;
-HostResolver system_resolver();
+// Backend host names in the config ("localhost", "api.internal") to addresses, once (see
+// discovery/resolver.hpp; the controller keeps them fresh with a discovery::BackendDirectory).
+using discovery::HostResolver;
+using discovery::system_resolver;
 
 struct RequestInfo {
     std::string_view method;  // as on the wire ("GET")
@@ -82,9 +84,13 @@ http::Rejection to_rejection(const Reject& reject);
 class PolicyEngine {
 public:
     // Builds buckets and the router from a loaded config. Fails when an endpoint pattern is
-    // invalid or a backend host name does not resolve.
+    // invalid or a backend host name does not resolve. Backend addresses are resolved once.
     static Result<PolicyEngine> create(const config::Config& config, Clock clock,
                                        HostResolver resolver = system_resolver());
+    // The same, with backend addresses from `directory` (built from the same config), whose
+    // refreshes the engine follows without a restart.
+    static Result<PolicyEngine> create(const config::Config& config, Clock clock,
+                                       std::shared_ptr<const discovery::BackendDirectory> directory);
     ~PolicyEngine();
     PolicyEngine(PolicyEngine&&) noexcept;
     PolicyEngine& operator=(PolicyEngine&&) noexcept;
