@@ -121,6 +121,7 @@ struct Controller::State {
     void note_kernel_activity();
     Result<std::size_t> expire_bypasses(uint64_t now_ns);
     void report(uint64_t elapsed_ns);
+    std::string breaker_section();
     void log_line(const std::string& line) const {
         if (log) log(line);
     }
@@ -221,6 +222,20 @@ void Controller::State::note_client_overflow() {
                          episodes));
 }
 
+// "| breakers NAME:STATE failures N opens N, ..." (nothing without breakers): appended last, so
+// the fields before keep their places for the scripts that read them.
+std::string Controller::State::breaker_section() {
+    const auto breakers = policy->breakers();
+    if (breakers.empty()) return {};
+    std::string out = " | breakers ";
+    for (std::size_t i = 0; i < breakers.size(); ++i) {
+        const auto& b = breakers[i];
+        out += fmt::format("{}{}:{} failures {} opens {}", i ? ", " : "", b.name, policy::to_string(b.state),
+                           b.failures, b.opens);
+    }
+    return out;
+}
+
 void Controller::State::report(uint64_t elapsed_ns) {
     const flow::FlowCounters& last = reported;
     const auto& c = table->counters();
@@ -238,7 +253,7 @@ void Controller::State::report(uint64_t elapsed_ns) {
         "tombstones_full {} | "
         "frames rx A {} B {}, tx A {} B {}, injected {} | "
         "tx_ring_full {} inject_failed {} fill_short {} | bypass entries +{} -{} (errors {}) | "
-        "body skips {} (+{} -{}), {:.1f} MB not seen",
+        "body skips {} (+{} -{}), {:.1f} MB not seen{}",
         table->size(), c.flows_created, c.flows_closed, c.flows_expired, c.flows_evicted,
         c.refused_full, c.bypassed_flows, c.bypass_tunnel, c.requests, per_s(c.requests, last.requests),
         c.rejected, per_s(c.rejected, last.rejected), c.responses, pc.client_overflow_requests,
@@ -247,7 +262,8 @@ void Controller::State::report(uint64_t elapsed_ns) {
         c.uninspectable_h2c, c.uninspectable_gap, c.responses_unfollowed, c.tombstones_full,
         e.rx[0], e.rx[1], e.tx[0], e.tx[1], e.injected, e.tx_ring_full, e.inject_failed, e.fill_short,
         bypass_entries_written, bypass_entries_expired, bypass_write_errors, c.body_skips,
-        body_skips_written, body_skips_removed, static_cast<double>(c.body_bytes_skipped) / 1e6));
+        body_skips_written, body_skips_removed, static_cast<double>(c.body_bytes_skipped) / 1e6,
+        breaker_section()));
     reported = c;
 }
 
@@ -296,6 +312,12 @@ Result<std::unique_ptr<Controller>> Controller::create(config::Config config, Co
         XT_TRY(policy::PolicyEngine::create(config, policy::monotonic_clock())));
     state->table = std::make_unique<flow::FlowTable>(flow::FlowTableOptions::from(config.gateway),
                                                      *state->policy, policy::monotonic_clock());
+    // The circuit breakers learn how each request they admitted ended, as the wire showed it.
+    State* raw = state.get();
+    state->policy->set_log([raw](const std::string& line) { raw->log_line(line); });
+    state->table->set_response_observer([raw](const flow::ResponseRecord& r) {
+        if (r.breaker) raw->policy->backend_result(*r.breaker, r.outcome, r.status);
+    });
 
     afxdp::EngineConfig ec;
     ec.bind_mode = options.bind_mode;
@@ -345,6 +367,7 @@ Status Controller::run(const std::atomic<bool>& stop) {
             if (result = drain(*s.engine, handler); !result) break;
             s.flush_bypasses(monotonic_now_ns());
         }
+        s.table->expire_responses();  // a heap's top when no breaker waits: cheap every round
         now = monotonic_now_ns();
         if (now - last_sweep >= kSweepIntervalNs) {
             s.note_kernel_activity();

@@ -6,6 +6,7 @@
 #include <deque>
 #include <list>
 #include <optional>
+#include <queue>
 #include <string>
 #include <unordered_map>
 
@@ -91,10 +92,13 @@ struct Flow {
     bool forwarded_known = false;
     uint64_t requests_allowed = 0;
     uint64_t responses_done = 0;
-    // Per allowed request, FIFO: its endpoint, and whether it asked for a protocol switch.
+    // Per allowed request, FIFO: its endpoint, whether it asked for a protocol switch, and the
+    // breaker ticket its outcome is owed to (cleared once reported: a timeout, then the response).
     struct Pending {
         std::optional<std::size_t> endpoint;
         bool upgrade = false;
+        std::optional<policy::BreakerTicket> breaker;
+        uint64_t id = 0;  // the table's request number (response deadlines find it by this)
     };
     std::deque<Pending> pending_endpoints;
     bool interim_response = false;  // the response in progress is a 1xx: its end is not counted
@@ -116,6 +120,14 @@ struct Flow {
     }
 };
 
+// When a request with a breaker ticket is owed a response head.
+struct ResponseDeadline {
+    uint64_t at_ns = 0;
+    FlowKey flow;
+    uint64_t request = 0;  // Flow::Pending::id
+    bool operator>(const ResponseDeadline& o) const { return at_ns > o.at_ns; }
+};
+
 struct FlowTable::Impl {
     FlowTableOptions options;
     policy::PolicyEngine* policy;
@@ -129,8 +141,15 @@ struct FlowTable::Impl {
     uint64_t last_tombstone_sweep_ns = 0;
     uint64_t buffered_total = 0;
     FlowCounters counters;
+    uint64_t next_request_id = 1;
+    // Only requests with a breaker ticket; entries of answered requests are skipped when due.
+    std::priority_queue<ResponseDeadline, std::vector<ResponseDeadline>, std::greater<>> deadlines;
 
     bool is_http_port(uint16_t port) const;
+    // Tells the observer how `pending` ended and clears its ticket (reported once).
+    void report(const Flow& flow, Flow::Pending& pending, policy::BackendOutcome outcome, unsigned status);
+    // Every request of the flow still owed an outcome ends with `outcome` (reset or released).
+    void settle_unanswered(Flow& flow, policy::BackendOutcome outcome);
     void remove(std::unordered_map<FlowKey, Flow, FlowKeyHash>::iterator it);
     std::unordered_map<FlowKey, Flow, FlowKeyHash>::iterator create(const FlowKey& key);
     // The table is full: forgets the least recently seen flow that is idle between requests (or no

@@ -64,7 +64,31 @@ bool FlowTable::Impl::is_http_port(uint16_t port) const {
     return std::find(options.http_ports.begin(), options.http_ports.end(), port) != options.http_ports.end();
 }
 
+void FlowTable::Impl::report(const Flow& flow, Flow::Pending& pending, policy::BackendOutcome outcome,
+                             unsigned status) {
+    if (observer) {
+        ResponseRecord record;
+        record.flow = flow.key;
+        record.status = status;
+        record.endpoint = pending.endpoint;
+        record.at_ns = flow.last_seen_ns;
+        record.outcome = outcome;
+        record.breaker = pending.breaker;
+        observer(record);
+    }
+    pending.breaker.reset();
+}
+
+void FlowTable::Impl::settle_unanswered(Flow& flow, policy::BackendOutcome outcome) {
+    // A release concerns only requests a breaker waits for; a reset is reported for every request
+    // (the status-0 record tells what the backend did, breaker or not).
+    for (auto& pending : flow.pending_endpoints)
+        if (outcome != policy::BackendOutcome::released || pending.breaker) report(flow, pending, outcome, 0);
+    flow.pending_endpoints.clear();
+}
+
 void FlowTable::Impl::remove(std::unordered_map<FlowKey, Flow, FlowKeyHash>::iterator it) {
+    settle_unanswered(it->second, policy::BackendOutcome::released);
     // Forgotten inside a request (a head or body half sent, the backend still reading it): its next
     // bytes must not be picked up as if a request started there. They are reset if they come back
     // within kTombstoneLifetimeNs; a backend closes such a connection itself long before (nginx's
@@ -145,6 +169,7 @@ void FlowTable::Impl::to_bypass(Flow& flow, Verdict& out, bool from_client) {
     flow.state = State::bypass;
     out.bypass_flow = flow.key;
     ++counters.bypassed_flows;
+    settle_unanswered(flow, policy::BackendOutcome::released);  // responses are not read any more
     // The whole-flow entry the controller writes replaces a body skip of the same key in the
     // kernel (bridging everything the skip bridged): nothing to remove there.
     flow.body_skip.reset();
@@ -265,6 +290,7 @@ void FlowTable::Impl::reset_both(Flow& flow, const packet::TcpFrame& seg, bool f
     reset_frames(seg, from_client, client_rcv, backend_rcv, out);
     flow.state = State::rejected;
     flow.answer.clear();
+    settle_unanswered(flow, policy::BackendOutcome::released);  // we reset the backend: no answer
     end_body_skip(flow, out);  // none of the backend's bytes may reach the client now
     release_held(flow, flow.client, nullptr);
     release_held(flow, flow.server, nullptr);
@@ -274,6 +300,7 @@ void FlowTable::Impl::lose_responses(Flow& flow, const packet::TcpFrame& seg, Ve
     if (flow.responses_lost) return;
     flow.responses_lost = true;
     ++counters.responses_unfollowed;
+    settle_unanswered(flow, policy::BackendOutcome::released);  // their outcomes will not be seen
     end_body_skip(flow, out);  // its end would never be seen
     buffered_total -= flow.server.head_bytes;
     flow.server.head_bytes = 0;
@@ -393,13 +420,9 @@ Verdict FlowTable::on_frame(std::span<const uint8_t> frame) {
         return {};
     }
     if (seg.has(tcp_flag::rst)) {
-        if (!from_client && flow.state == State::inspecting && flow.outstanding() > 0 && m.observer) {
-            ResponseRecord reset;
-            reset.flow = key;
-            reset.endpoint = flow.pending_endpoints.empty() ? std::nullopt : flow.pending_endpoints.front().endpoint;
-            reset.at_ns = flow.last_seen_ns;
-            m.observer(reset);
-        }
+        if (!from_client && (flow.state == State::inspecting || flow.state == State::reject_pending) &&
+            !flow.responses_lost && flow.outstanding() > 0)
+            m.settle_unanswered(flow, policy::BackendOutcome::reset);
         Verdict closed;
         m.end_body_skip(flow, closed);
         m.remove(it);
@@ -434,6 +457,29 @@ std::size_t FlowTable::expire_idle() {
     }
     m.counters.flows_expired += removed;
     return removed;
+}
+
+std::size_t FlowTable::expire_responses() {
+    Impl& m = *impl_;
+    if (m.deadlines.empty()) return 0;
+    const uint64_t now = m.clock();
+    std::size_t expired = 0;
+    while (!m.deadlines.empty() && m.deadlines.top().at_ns <= now) {
+        const ResponseDeadline due = m.deadlines.top();
+        m.deadlines.pop();
+        auto it = m.flows.find(due.flow);
+        if (it == m.flows.end()) continue;  // settled when the flow went
+        for (auto& pending : it->second.pending_endpoints) {
+            if (pending.id != due.request) continue;
+            if (pending.breaker) {
+                m.report(it->second, pending, policy::BackendOutcome::timeout, 0);
+                ++m.counters.response_timeouts;
+                ++expired;
+            }
+            break;
+        }
+    }
+    return expired;
 }
 
 std::vector<FlowKey> FlowTable::body_skips() const {

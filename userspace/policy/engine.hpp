@@ -3,8 +3,12 @@
 //      (every request by default; only matched endpoints with "service_limit_scope": "matched")
 //   2. the endpoint (qos/ratelimit/router) is looked up; an unmatched request is allowed untouched
 //   3. qos/ratelimit/router   shared bucket -> 503, per-client bucket -> 429
-//   4. qos/ratelimit/proxy    the buckets of the endpoint's backends whose `host` is the flow's
-//                             destination address and port -> 503
+//   4. qos/circuit-breaker    the breaker of the backend the request goes to (the endpoint's
+//                             backend whose `host` is the flow's destination address and port)
+//                             -> 503 while open, or half-open with its one probe out
+//   5. qos/ratelimit/proxy    the buckets of those backends -> 503
+// (KrakenD wraps the proxy limit inside the breaker, so it is asked first; unlike KrakenD, a
+// request the proxy limit refuses is not a breaker failure: it never reached the backend.)
 // As in KrakenD's middleware chain, a token taken at one step stays taken when a later step
 // refuses. A client limit whose key is missing from the request (no such header) answers 429, as
 // KrakenD does. Client identity:
@@ -30,6 +34,7 @@
 #include "http/message.hpp"
 #include "http/rejection.hpp"
 #include "common/result.hpp"
+#include "policy/circuit_breaker.hpp"
 
 namespace xt::policy {
 
@@ -51,12 +56,34 @@ struct RequestInfo {
     uint16_t backend_port = 0;
 };
 
-enum class LimitKind { service, service_client, endpoint, endpoint_client, proxy };
+enum class LimitKind { service, service_client, endpoint, endpoint_client, proxy, bot, circuit };
+inline constexpr std::size_t kLimitKinds = static_cast<std::size_t>(LimitKind::circuit) + 1;
 const char* to_string(LimitKind kind);
+
+// A request admitted by a breaker: give it back with the request's outcome
+// (PolicyEngine::backend_result).
+struct BreakerTicket {
+    uint32_t breaker = 0;     // index into PolicyEngine::breakers()
+    uint64_t generation = 0;  // CircuitBreaker::Admission::generation
+};
 
 struct Allow {
     std::optional<std::size_t> endpoint;  // index into Config::endpoints; none = unmatched
+    std::optional<BreakerTicket> breaker;  // the request goes to a backend with a breaker
+    uint64_t response_timeout_ns = 0;      // with a breaker: the endpoint's `timeout`
 };
+
+// How a request the gateway forwarded to a backend ended, as the wire showed it.
+enum class BackendOutcome {
+    response,  // a status line (classified by the "breaker_failures" setting)
+    reset,     // the backend reset or closed the connection with the request unanswered
+    timeout,   // no response head within the endpoint's `timeout`
+    released,  // neither: the client hung up, or the response could no longer be followed
+};
+
+// Whether a backend's response status is a breaker failure: 5xx by default, or anything but 200
+// and 201 (KrakenD's default status handler) with "breaker_failures": "strict".
+BreakerResult classify(BackendOutcome outcome, unsigned status, config::BreakerFailures mode);
 
 struct Reject {
     unsigned status = 429;
@@ -83,11 +110,27 @@ public:
     PolicyEngine& operator=(PolicyEngine&&) noexcept;
 
     Decision decide(const RequestInfo& request);
+    // The outcome of a request a breaker admitted (Allow::breaker).
+    void backend_result(const BreakerTicket& ticket, BackendOutcome outcome, unsigned status);
+
+    // KrakenD's log line on every change of a breaker whose log_status_change is set.
+    void set_log(std::function<void(const std::string&)> log);
+
+    struct BreakerView {
+        std::string name;     // `name`, or the backend's JSON path when it has none
+        std::string backend;  // the backend's JSON path
+        BreakerState state = BreakerState::closed;
+        uint64_t consecutive_failures = 0;
+        uint64_t failures = 0;  // counted since start
+        uint64_t opens = 0;
+    };
+    // Every breaker, in config order (an open one whose timeout passed shows half-open).
+    std::vector<BreakerView> breakers();
 
     struct Counters {
         uint64_t allowed = 0;
         uint64_t unmatched = 0;
-        uint64_t rejected[5] = {};  // by LimitKind
+        uint64_t rejected[kLimitKinds] = {};  // by LimitKind
         uint64_t clients_forgotten = 0;          // full client buckets dropped to make room
         uint64_t client_overflow_requests = 0;   // new clients that met a full client table
         uint64_t client_overflow_episodes = 0;   // stretches of time with a full table
