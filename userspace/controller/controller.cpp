@@ -22,6 +22,7 @@
 #include <fmt/ranges.h>
 
 #include "controller/daemon_config.hpp"
+#include "controller/state_file.hpp"
 #include "flow/flow_table.hpp"
 #include "maps/gateway_maps.hpp"
 #include "loader/attachment.hpp"
@@ -121,7 +122,9 @@ struct Controller::State {
     void note_kernel_activity();
     Result<std::size_t> expire_bypasses(uint64_t now_ns);
     void report(uint64_t elapsed_ns);
-    std::string breaker_section();
+    std::string breaker_section(const std::vector<policy::PolicyEngine::BreakerView>& breakers);
+    void write_state(std::vector<policy::PolicyEngine::BreakerView> breakers);
+    bool state_write_failed = false;  // logged once, not at every report
     void log_line(const std::string& line) const {
         if (log) log(line);
     }
@@ -224,8 +227,7 @@ void Controller::State::note_client_overflow() {
 
 // "| breakers NAME:STATE failures N opens N, ..." (nothing without breakers): appended last, so
 // the fields before keep their places for the scripts that read them.
-std::string Controller::State::breaker_section() {
-    const auto breakers = policy->breakers();
+std::string Controller::State::breaker_section(const std::vector<policy::PolicyEngine::BreakerView>& breakers) {
     if (breakers.empty()) return {};
     std::string out = " | breakers ";
     for (std::size_t i = 0; i < breakers.size(); ++i) {
@@ -236,7 +238,26 @@ std::string Controller::State::breaker_section() {
     return out;
 }
 
+void Controller::State::write_state(std::vector<policy::PolicyEngine::BreakerView> breakers) {
+    if (options.state_file.empty()) return;
+    DaemonState st;
+    st.iface = ports.client_iface;
+    st.peer = ports.server_iface;
+    st.pid = static_cast<uint32_t>(::getpid());
+    st.written_unix = static_cast<uint64_t>(::time(nullptr));
+    st.requests = table->counters().requests;
+    st.rejected = table->counters().rejected;
+    st.breakers = std::move(breakers);
+    if (auto written = write_state_file(options.state_file, state_json(st)); !written) {
+        if (!state_write_failed) log_line(fmt::format("state file not written: {}", written.error().message));
+        state_write_failed = true;
+    } else {
+        state_write_failed = false;
+    }
+}
+
 void Controller::State::report(uint64_t elapsed_ns) {
+    auto breakers = policy->breakers();
     const flow::FlowCounters& last = reported;
     const auto& c = table->counters();
     const auto& e = engine->stats();
@@ -263,8 +284,9 @@ void Controller::State::report(uint64_t elapsed_ns) {
         e.rx[0], e.rx[1], e.tx[0], e.tx[1], e.injected, e.tx_ring_full, e.inject_failed, e.fill_short,
         bypass_entries_written, bypass_entries_expired, bypass_write_errors, c.body_skips,
         body_skips_written, body_skips_removed, static_cast<double>(c.body_bytes_skipped) / 1e6,
-        breaker_section()));
+        breaker_section(breakers)));
     reported = c;
+    write_state(std::move(breakers));
 }
 
 Controller::Controller(std::unique_ptr<State> state) : state_(std::move(state)) {}
