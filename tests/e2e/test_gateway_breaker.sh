@@ -50,8 +50,8 @@ mkdir -p "$d/temp" "$XT_TMP/www"
     location = /free { return 200 "free\n"; }
     location = /other { return 200 "other\n"; }
     location = /flaky {
-      if (-f $XT_TMP/www/healthy) { proxy_pass http://127.0.0.1:9002; }
-      return 500 "down\n";
+      if (!-f $XT_TMP/www/healthy) { return 500 "down\n"; }
+      proxy_pass http://127.0.0.1:9002;
     }
     location = /reset { return 444; }
     location = /slow { proxy_pass http://127.0.0.1:9002; }
