@@ -337,9 +337,10 @@ Result<std::unique_ptr<Controller>> Controller::create(config::Config config, Co
     // The circuit breakers learn how each request they admitted ended, as the wire showed it.
     State* raw = state.get();
     state->policy->set_log([raw](const std::string& line) { raw->log_line(line); });
-    state->table->set_response_observer([raw](const flow::ResponseRecord& r) {
-        if (r.breaker) raw->policy->backend_result(*r.breaker, r.outcome, r.status);
-    });
+    if (!state->policy->breakers().empty())  // no call per response without a breaker
+        state->table->set_response_observer([raw](const flow::ResponseRecord& r) {
+            if (r.breaker) raw->policy->backend_result(*r.breaker, r.outcome, r.status);
+        });
 
     afxdp::EngineConfig ec;
     ec.bind_mode = options.bind_mode;

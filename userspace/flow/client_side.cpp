@@ -115,8 +115,7 @@ bool FlowTable::Impl::client_in_order(Flow& flow, const packet::TcpFrame& seg, s
         ++flow.requests_allowed;
         const auto& allowed = std::get<policy::Allow>(decision);
         Flow::Pending pending{allowed.endpoint, e.head.upgrade, allowed.breaker, next_request_id++};
-        if (allowed.breaker)
-            deadlines.push({clock() + allowed.response_timeout_ns, flow.key, pending.id});
+        if (allowed.breaker) add_deadline(allowed.response_timeout_ns, flow.key, pending.id);
         flow.pending_endpoints.push_back(pending);
         flow.server.parser.expect_response_to(e.head.method);
     }

@@ -6,7 +6,6 @@
 #include <deque>
 #include <list>
 #include <optional>
-#include <queue>
 #include <string>
 #include <unordered_map>
 
@@ -125,7 +124,13 @@ struct ResponseDeadline {
     uint64_t at_ns = 0;
     FlowKey flow;
     uint64_t request = 0;  // Flow::Pending::id
-    bool operator>(const ResponseDeadline& o) const { return at_ns > o.at_ns; }
+};
+
+// The deadlines of one response timeout: pushed in time order, so they fall due in FIFO order (no
+// heap: an endpoint's timeout is fixed, and a config has few distinct ones).
+struct DeadlineQueue {
+    uint64_t timeout_ns = 0;
+    std::deque<ResponseDeadline> due;
 };
 
 struct FlowTable::Impl {
@@ -143,7 +148,8 @@ struct FlowTable::Impl {
     FlowCounters counters;
     uint64_t next_request_id = 1;
     // Only requests with a breaker ticket; entries of answered requests are skipped when due.
-    std::priority_queue<ResponseDeadline, std::vector<ResponseDeadline>, std::greater<>> deadlines;
+    std::vector<DeadlineQueue> deadlines;
+    void add_deadline(uint64_t timeout_ns, const FlowKey& flow, uint64_t request);
 
     bool is_http_port(uint16_t port) const;
     // Tells the observer how `pending` ended and clears its ticket (reported once).

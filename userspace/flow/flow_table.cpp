@@ -459,24 +459,33 @@ std::size_t FlowTable::expire_idle() {
     return removed;
 }
 
+void FlowTable::Impl::add_deadline(uint64_t timeout_ns, const FlowKey& flow, uint64_t request) {
+    auto queue = std::find_if(deadlines.begin(), deadlines.end(),
+                              [&](const DeadlineQueue& q) { return q.timeout_ns == timeout_ns; });
+    if (queue == deadlines.end()) queue = deadlines.insert(deadlines.end(), DeadlineQueue{timeout_ns, {}});
+    queue->due.push_back({clock() + timeout_ns, flow, request});
+}
+
 std::size_t FlowTable::expire_responses() {
     Impl& m = *impl_;
     if (m.deadlines.empty()) return 0;
     const uint64_t now = m.clock();
     std::size_t expired = 0;
-    while (!m.deadlines.empty() && m.deadlines.top().at_ns <= now) {
-        const ResponseDeadline due = m.deadlines.top();
-        m.deadlines.pop();
-        auto it = m.flows.find(due.flow);
-        if (it == m.flows.end()) continue;  // settled when the flow went
-        for (auto& pending : it->second.pending_endpoints) {
-            if (pending.id != due.request) continue;
-            if (pending.breaker) {
-                m.report(it->second, pending, policy::BackendOutcome::timeout, 0);
-                ++m.counters.response_timeouts;
-                ++expired;
+    for (auto& queue : m.deadlines) {
+        while (!queue.due.empty() && queue.due.front().at_ns <= now) {
+            const ResponseDeadline due = queue.due.front();
+            queue.due.pop_front();
+            auto it = m.flows.find(due.flow);
+            if (it == m.flows.end()) continue;  // settled when the flow went
+            for (auto& pending : it->second.pending_endpoints) {
+                if (pending.id != due.request) continue;
+                if (pending.breaker) {
+                    m.report(it->second, pending, policy::BackendOutcome::timeout, 0);
+                    ++m.counters.response_timeouts;
+                    ++expired;
+                }
+                break;
             }
-            break;
         }
     }
     return expired;
