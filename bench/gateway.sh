@@ -154,7 +154,7 @@ goal() { # TEXT VALUE MIN [strict]
 
 # ---- the circuit breaker on the path: alternating rounds, one daemon ---------------------------
 breaker_section() {
-  local a b cb_ka=() plain_ka=() cb_ratio=()
+  local a b cb_ka=() plain_ka=() cb_ratio=() cb_cpu=() plain_cpu=()
   cat >"$XT_TMP/gw-cb.json" <<EOF
 {"version": 3, "extra_config": {"xdp-throttle": {"http_ports": [80]}},
  "endpoints": [
@@ -166,13 +166,14 @@ EOF
   wrk_run "$XT_TMP/warmup.txt" -t1 -c4 -d1s "http://$S4/api/breaker"
   for _ in $(seq "$CB_ROUNDS"); do
     wrk_measure cb-plain "http://$S4/api/nobreak"
-    a=$RPS
+    a=$RPS plain_cpu+=("$EDGE_US")
     wrk_measure cb "http://$S4/api/breaker"
-    b=$RPS
+    b=$RPS cb_cpu+=("$EDGE_US")
     cb_ka+=("$b") plain_ka+=("$a") cb_ratio+=("$(ratio "$b" "$a")")
   done
   CB_RATIO=$(median "${cb_ratio[@]}")
   log "breaker on the path, keep-alive req/s per round: with ${cb_ka[*]}; without ${plain_ka[*]}; ratios ${cb_ratio[*]}"
+  log "controller CPU µs/request: with ${cb_cpu[*]} (median $(median "${cb_cpu[@]}")); without ${plain_cpu[*]} (median $(median "${plain_cpu[@]}"))"
   log "the controller's counters: $(daemon_counters)"
   daemon_stop
   goal "breaker keep-alive req/s / without (alternating, median)" "$CB_RATIO" 0.95
