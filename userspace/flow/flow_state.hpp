@@ -156,6 +156,9 @@ struct FlowTable::Impl {
     void report(const Flow& flow, Flow::Pending& pending, policy::BackendOutcome outcome, unsigned status);
     // Every request of the flow still owed an outcome ends with `outcome` (reset or released).
     void settle_unanswered(Flow& flow, policy::BackendOutcome outcome);
+    // How the requests of a flow the backend closes or resets end: reset, or released when the
+    // client had closed its side first.
+    policy::BackendOutcome backend_gave_up(const Flow& flow) const;
     void remove(std::unordered_map<FlowKey, Flow, FlowKeyHash>::iterator it);
     std::unordered_map<FlowKey, Flow, FlowKeyHash>::iterator create(const FlowKey& key);
     // The table is full: forgets the least recently seen flow that is idle between requests (or no

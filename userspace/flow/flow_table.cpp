@@ -87,6 +87,12 @@ void FlowTable::Impl::settle_unanswered(Flow& flow, policy::BackendOutcome outco
     flow.pending_endpoints.clear();
 }
 
+policy::BackendOutcome FlowTable::Impl::backend_gave_up(const Flow& flow) const {
+    // A client that closed its side first hung up: a proxy behind us (nginx) aborts the request
+    // and closes too. Not the backend's failure.
+    return flow.client.fin_seen ? policy::BackendOutcome::released : policy::BackendOutcome::reset;
+}
+
 void FlowTable::Impl::remove(std::unordered_map<FlowKey, Flow, FlowKeyHash>::iterator it) {
     settle_unanswered(it->second, policy::BackendOutcome::released);
     // Forgotten inside a request (a head or body half sent, the backend still reading it): its next
@@ -422,7 +428,7 @@ Verdict FlowTable::on_frame(std::span<const uint8_t> frame) {
     if (seg.has(tcp_flag::rst)) {
         if (!from_client && (flow.state == State::inspecting || flow.state == State::reject_pending) &&
             !flow.responses_lost && flow.outstanding() > 0)
-            m.settle_unanswered(flow, policy::BackendOutcome::reset);
+            m.settle_unanswered(flow, m.backend_gave_up(flow));
         Verdict closed;
         m.end_body_skip(flow, closed);
         m.remove(it);

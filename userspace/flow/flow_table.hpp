@@ -157,13 +157,15 @@ struct Verdict {
 
 // How a request forwarded to the backend ended, as the circuit breaker counts it:
 //   response  its response's status line (1xx interim responses excepted)
-//   reset     the backend reset the connection, or closed it (FIN), with the request unanswered:
-//             status 0. Every unanswered request of the connection gets one.
+//   reset     the backend reset the connection, or closed it (FIN), with the request unanswered
+//             (and the client had not closed its side first): status 0. Every unanswered request
+//             of the connection gets one.
 //   timeout   no response head within the request's response timeout (Allow::response_timeout_ns,
 //             swept by expire_responses()); its response, if it comes later, carries no breaker
 //             ticket, so it is never counted twice
-//   released  neither, for a request with a breaker ticket only: the client hung up (its RST, the
-//             flow expired or was closed by us), or its responses can no longer be followed. The
+//   released  neither, for a request with a breaker ticket only: the client hung up (its RST, its
+//             FIN before the backend gave up, the flow expired or was closed by us), or its
+//             responses can no longer be followed. The
 //             breaker frees the request's slot (a half-open breaker may probe again).
 struct ResponseRecord {
     FlowKey flow;

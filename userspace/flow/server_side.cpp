@@ -76,7 +76,7 @@ Verdict FlowTable::Impl::server_segment(Flow& flow, const packet::TcpFrame& seg)
     }
     // The backend closed with requests unanswered (nginx's `return 444`, a crash): nothing can
     // answer them on this connection any more.
-    if (s.fin_seen && !flow.responses_lost) settle_unanswered(flow, policy::BackendOutcome::reset);
+    if (s.fin_seen && !flow.responses_lost) settle_unanswered(flow, backend_gave_up(flow));
     if (flow.state == State::bypass) {
         out.action = Action::bypass;
     } else if (flow.state == State::rejected) {

@@ -315,15 +315,12 @@ Decision PolicyEngine::decide(const RequestInfo& request) {
     // The backends this request goes to: the first with a breaker judges it (several backend
     // definitions of one endpoint on the same host:port cannot be told apart on the wire).
     std::vector<SharedLimit*> hit;  // allocates only when a proxy limit applies
-    BreakerSlot* breaker = nullptr;
-    std::optional<uint32_t> breaker_index;
+    std::optional<uint32_t> judging;  // index into impl.breakers
     for_each_target(state, request, [&](BackendTarget& backend) {
         if (backend.proxy) hit.push_back(&*backend.proxy);
-        if (backend.breaker && !breaker) {
-            breaker_index = backend.breaker;
-            breaker = &impl.breakers[*backend.breaker];
-        }
+        if (backend.breaker && !judging) judging = backend.breaker;
     });
+    BreakerSlot* breaker = judging ? &impl.breakers[*judging] : nullptr;
     if (breaker && !breaker->breaker.would_admit(now)) {
         const auto refused = breaker->breaker.before_request(now);
         impl.note_changes(*breaker);
@@ -355,12 +352,13 @@ Decision PolicyEngine::decide(const RequestInfo& request) {
     if (breaker) {
         const auto admitted = breaker->breaker.before_request(now);
         impl.note_changes(*breaker);
-        allowed.breaker = BreakerTicket{*breaker_index, admitted.generation};
+        allowed.breaker = BreakerTicket{*judging, admitted.generation};
         allowed.response_timeout_ns = state.timeout_ns;
     }
     ++impl.counters.allowed;
     return allowed;
 }
+
 void PolicyEngine::backend_result(const BreakerTicket& ticket, BackendOutcome outcome, unsigned status) {
     Impl& impl = *impl_;
     if (ticket.breaker >= impl.breakers.size()) return;

@@ -112,6 +112,24 @@ TEST(BreakerFlow, ClientHangUpReleasesTheTicket) {
     EXPECT_EQ(h.table->expire_responses(), 0u);  // the flow is gone: no timeout after the release
 }
 
+TEST(BreakerFlow, ABackendClosingAfterTheClientHungUpIsNoFailure) {
+    // curl --max-time: the client closes (FIN); nginx aborts the upstream request and closes too.
+    BreakerConnected bc;
+    auto& [h, c] = bc;
+    h.feed(c.client(get("/cb")));
+    h.feed(c.client("", kFin | kAck));
+    h.feed(c.server("", kFin | kAck));
+    ASSERT_EQ(h.responses.size(), 1u);
+    EXPECT_EQ(h.responses[0].outcome, BackendOutcome::released);
+    EXPECT_TRUE(h.responses[0].breaker);
+    BreakerConnected reset;
+    reset.h.feed(reset.c.client(get("/cb")));
+    reset.h.feed(reset.c.client("", kFin | kAck));
+    reset.h.feed(reset.c.server("", kRst | kAck));
+    ASSERT_EQ(reset.h.responses.size(), 1u);
+    EXPECT_EQ(reset.h.responses[0].outcome, BackendOutcome::released);
+}
+
 TEST(BreakerFlow, IdleExpiryReleasesTheTicket) {
     BreakerConnected bc;
     auto& [h, c] = bc;
