@@ -8,6 +8,8 @@
 #   - /reset: nginx `return 444` (closes without answering) opens its breaker (max_errors 0);
 #   - /slow: no response head within the endpoint's `timeout` (1s; the backend takes 2.5s) opens
 #     its breaker; the late 200 is not counted again;
+#   - /hang: a half-open breaker's probe whose client hangs up (curl --max-time) frees the probe
+#     slot: the next request probes (and closes the breaker) instead of waiting for 503s forever;
 #   - the daemon's stats line and its state file (--state-file, JSON) show every breaker.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/gateway_lib.sh"
@@ -15,7 +17,7 @@ e2e_init gateway_breaker nginx curl jq
 
 gw_lab_up
 
-# A backend that answers 200 after DELAY seconds (query ?d=SECONDS), behind nginx.
+# A backend that answers after DELAY seconds (query ?d=SECONDS) with STATUS (?s=, 200), behind nginx.
 cat >"$XT_TMP/slow.py" <<'EOF'
 import http.server, sys, time, urllib.parse
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -24,7 +26,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         query = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query)
         time.sleep(float(query.get("d", ["0"])[0]))
         body = b"slow\n"
-        self.send_response(200)
+        self.send_response(int(query.get("s", ["200"])[0]))
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -55,6 +57,7 @@ mkdir -p "$d/temp" "$XT_TMP/www"
     }
     location = /reset { return 444; }
     location = /slow { proxy_pass http://127.0.0.1:9002; }
+    location = /hang { proxy_pass http://127.0.0.1:9002; }
   }
 }
 EOF
@@ -72,6 +75,8 @@ cat >"$XT_TMP/gateway.json" <<EOF
     {"endpoint": "/other", "backend": [{"host": ["http://$S4:80"]}]},
     {"endpoint": "/reset", "backend": [{"host": ["http://$S4:80"], "extra_config": {"qos/circuit-breaker":
       {"interval": 0, "timeout": 60, "max_errors": 0, "name": "reset"}}}]},
+    {"endpoint": "/hang", "timeout": "10s", "backend": [{"host": ["http://$S4:80"], "extra_config": {"qos/circuit-breaker":
+      {"interval": 0, "timeout": 2, "max_errors": 0, "name": "hang"}}}]},
     {"endpoint": "/slow", "timeout": "1s", "backend": [{"host": ["http://$S4:80"], "extra_config": {"qos/circuit-breaker":
       {"interval": 0, "timeout": 60, "max_errors": 0, "name": "slow"}}}]}
   ]
@@ -122,6 +127,15 @@ assert_eq "late but answered" 200 "$(code_of 4 '/slow?d=2.5')"
 assert_eq "then" 503 "$(code_of 4 /slow)"
 assert_eq "nginx saw one" 1 "$(nginx_hits '/slow(\?[^ ]*)?')"
 
+step "/hang: a probe whose client hangs up frees the probe slot"
+assert_eq "a 500 opens it (max_errors 0)" 500 "$(code_of 4 '/hang?s=500')"
+assert_eq "open" 503 "$(code_of 4 /hang)"
+sleep 2.5
+assert_eq "the probe, abandoned by its client after 0.5s" 000 "$(code_of 4 '/hang?d=3' --max-time 0.5)"
+sleep 0.5
+assert_eq "the next request is the new probe" 200 "$(code_of 4 /hang)"
+assert_eq "closed" 200 "$(code_of 4 /hang)"
+
 step "stats line and state file"
 sleep 1.5
 line=$(daemon_counters)
@@ -129,6 +143,7 @@ log "counters: $line"
 assert_contains "stats: flaky" "$line" "flaky:closed failures 3 opens 1"
 assert_contains "stats: reset" "$line" "reset:open failures 1 opens 1"
 assert_contains "stats: slow (the late 200 not counted)" "$line" "slow:open failures 1 opens 1"
+assert_contains "stats: hang (the hang-up not counted)" "$line" "hang:closed failures 1 opens 1"
 [[ -s "$STATE_FILE" ]] || fail "no state file $STATE_FILE"
 log "state file: $(cat "$STATE_FILE")"
 assert_eq "state file: slow" "open 1" "$(jq -r '.breakers[] | select(.name == "slow") | "\(.state) \(.failures)"' "$STATE_FILE")"
