@@ -390,7 +390,7 @@ Status Controller::run(const std::atomic<bool>& stop) {
             if (result = drain(*s.engine, handler); !result) break;
             s.flush_bypasses(monotonic_now_ns());
         }
-        s.table->expire_responses();  // a heap's top when no breaker waits: cheap every round
+        s.table->expire_responses();  // the front of each deadline FIFO: cheap every round
         now = monotonic_now_ns();
         if (now - last_sweep >= kSweepIntervalNs) {
             s.note_kernel_activity();

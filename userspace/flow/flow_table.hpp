@@ -165,8 +165,9 @@ struct Verdict {
 //             ticket, so it is never counted twice
 //   released  neither, for a request with a breaker ticket only: the client hung up (its RST, its
 //             FIN before the backend gave up, the flow expired or was closed by us), or its
-//             responses can no longer be followed. The
-//             breaker frees the request's slot (a half-open breaker may probe again).
+//             responses can no longer be followed. The breaker frees the request's slot (a
+//             half-open breaker may probe again).
+// Each request a breaker admitted gets exactly one record carrying its ticket.
 struct ResponseRecord {
     FlowKey flow;
     unsigned status = 0;  // 0 unless outcome is response
