@@ -5,7 +5,8 @@
 #     /other on the same host and port is untouched; KrakenD's [CB] log line;
 #   - half-open: the backend recovered (a slow 200 through a python backend); of two requests sent
 #     together exactly one (the probe) reaches nginx, the other gets 503; then closed again;
-#   - /reset: nginx `return 444` (closes without answering) opens its breaker (max_errors 0);
+#   - /reset: nginx `return 444` (closes without answering) opens its breaker (max_errors 0), for
+#     both of the backend's hosts (IPv4 and IPv6);
 #   - /slow: no response head within the endpoint's `timeout` (1s; the backend takes 2.5s) opens
 #     its breaker; the late 200 is not counted again;
 #   - /hang: a half-open breaker's probe whose client hangs up (curl --max-time) frees the probe
@@ -48,6 +49,7 @@ mkdir -p "$d/temp" "$XT_TMP/www"
   default_type text/plain;
   server {
     listen 80 backlog=4096;
+    listen [::]:80 backlog=4096;
     root $XT_TMP/www;
     location = /free { return 200 "free\n"; }
     location = /other { return 200 "other\n"; }
@@ -73,7 +75,7 @@ cat >"$XT_TMP/gateway.json" <<EOF
     {"endpoint": "/flaky", "backend": [{"host": ["http://$S4:80"], "extra_config": {"qos/circuit-breaker":
       {"interval": 60, "timeout": 3, "max_errors": 2, "name": "flaky", "log_status_change": true}}}]},
     {"endpoint": "/other", "backend": [{"host": ["http://$S4:80"]}]},
-    {"endpoint": "/reset", "backend": [{"host": ["http://$S4:80"], "extra_config": {"qos/circuit-breaker":
+    {"endpoint": "/reset", "backend": [{"host": ["http://$S4:80", "http://[$S6]:80"], "extra_config": {"qos/circuit-breaker":
       {"interval": 0, "timeout": 60, "max_errors": 0, "name": "reset"}}}]},
     {"endpoint": "/hang", "timeout": "10s", "backend": [{"host": ["http://$S4:80"], "extra_config": {"qos/circuit-breaker":
       {"interval": 0, "timeout": 2, "max_errors": 0, "name": "hang"}}}]},
@@ -121,6 +123,8 @@ step "/reset: a backend that closes without answering opens its breaker"
 assert_eq "first (nginx 444: no response)" "000" "$(code_of 4 /reset)"
 assert_eq "then" 503 "$(code_of 4 /reset)"
 assert_eq "nginx logged one" 1 "$(nginx_hits /reset)"
+assert_eq "over IPv6: the same backend definition, the same breaker" 503 "$(code_of 6 /reset)"
+assert_eq "nginx still logged one" 1 "$(nginx_hits /reset)"
 
 step "/slow: no response head within the endpoint timeout (1s) opens its breaker"
 assert_eq "late but answered" 200 "$(code_of 4 '/slow?d=2.5')"
