@@ -159,3 +159,60 @@ TEST(BreakerFlow, OutcomesDriveThePolicyEngineBreaker) {
     EXPECT_EQ(breakers[0].state, xt::policy::BreakerState::open);
     EXPECT_EQ(breakers[0].failures, 1u);
 }
+
+// Whatever the two ends do, every request a breaker admitted is reported exactly once, with its
+// ticket, by the time its flow is gone: random scripts of requests, answers, resets, closes, time.
+TEST(BreakerFlow, EveryTicketIsReportedExactlyOnce) {
+    const char* never_opens = R"({"version": 3, "endpoints": [
+      {"endpoint": "/cb", "timeout": "2s", "backend": [{"host": ["http://10.0.0.2:80"],
+        "extra_config": {"qos/circuit-breaker": {"interval": 0, "timeout": 5, "max_errors": 1000000}}}]}]})";
+    uint64_t state = 0x9e3779b97f4a7c15ull;
+    auto next = [&] {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        return state;
+    };
+    uint64_t admitted = 0;  // over all scripts: the test is not vacuous
+    for (int script = 0; script < 300; ++script) {
+        FlowHarness h(FlowTableOptions{}, never_opens);
+        std::size_t ticketed = 0;
+        h.table->set_response_observer([&](const ResponseRecord& r) { ticketed += r.breaker ? 1 : 0; });
+        Conn c;
+        c.client_port = 41000;
+        bool open = false;
+        auto fresh = [&] {
+            c = Conn{};
+            c.client_port = static_cast<uint16_t>(41000 + next() % 20000);
+            c.cseq = static_cast<uint32_t>(next());
+            h.feed(c.syn());
+            h.feed(c.syn_ack());
+            h.feed(c.client_ack());
+            open = true;
+        };
+        fresh();
+        for (int step = 0; step < 40; ++step) {
+            if (!open) fresh();
+            switch (next() % 9) {
+            case 0: case 1: h.feed(c.client(get("/cb"))); break;
+            case 2: h.feed(c.server(ok_response())); break;
+            case 3: h.feed(c.server("HTTP/1.1 500 Oops\r\nContent-Length: 0\r\n\r\n")); break;
+            case 4: h.feed(c.server("", kRst | kAck)); open = false; break;
+            case 5: h.feed(c.server("", kFin | kAck)); open = false; break;
+            case 6: h.feed(c.client("", kFin | kAck)); break;
+            case 7: h.feed(c.client("", kRst | kAck)); open = false; break;
+            default:
+                h.now_ns += (next() % 3000) * 1'000'000;
+                h.table->expire_responses();
+                break;
+            }
+        }
+        h.now_ns += 7200 * kS;
+        h.table->expire_responses();
+        h.table->expire_idle();
+        ASSERT_EQ(h.table->size(), 0u) << "script " << script;
+        EXPECT_EQ(ticketed, h.policy->counters().allowed) << "script " << script;
+        admitted += h.policy->counters().allowed;
+    }
+    EXPECT_GT(admitted, 1000u);
+}
