@@ -1,5 +1,6 @@
-// qos/circuit-breaker and security/bot-detector: parsed and validated now (KrakenD's schema:
-// additionalProperties false, integer fields, RE2 patterns), enforced by later stages.
+// qos/circuit-breaker and security/bot-detector: parsed and validated (KrakenD's schema:
+// additionalProperties false, integer fields, RE2 patterns). The breaker is enforced by
+// policy/circuit_breaker.hpp.
 #include <fmt/format.h>
 #include <re2/re2.h>
 
