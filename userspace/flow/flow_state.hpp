@@ -147,9 +147,16 @@ struct FlowTable::Impl {
     uint64_t buffered_total = 0;
     FlowCounters counters;
     uint64_t next_request_id = 1;
-    // Only requests with a breaker ticket; entries of answered requests are skipped when due.
+    // Only requests with a breaker ticket; entries of answered requests are skipped when due, or
+    // dropped earlier by compact_deadlines, so the queues hold about what is outstanding even with
+    // long timeouts at high request rates.
     std::vector<DeadlineQueue> deadlines;
+    std::size_t deadline_entries = 0;    // in all queues
+    std::size_t tickets_outstanding = 0; // requests holding a breaker ticket, not yet reported
     void add_deadline(uint64_t timeout_ns, const FlowKey& flow, uint64_t request);
+    void compact_deadlines();
+    // Whether a deadline's request still waits for its outcome.
+    bool deadline_live(const ResponseDeadline& due) const;
 
     bool is_http_port(uint16_t port) const;
     // Tells the observer how `pending` ended and clears its ticket (reported once).

@@ -76,6 +76,7 @@ void FlowTable::Impl::report(const Flow& flow, Flow::Pending& pending, policy::B
         record.breaker = pending.breaker;
         observer(record);
     }
+    if (pending.breaker) --tickets_outstanding;
     pending.breaker.reset();
 }
 
@@ -470,6 +471,27 @@ void FlowTable::Impl::add_deadline(uint64_t timeout_ns, const FlowKey& flow, uin
                               [&](const DeadlineQueue& q) { return q.timeout_ns == timeout_ns; });
     if (queue == deadlines.end()) queue = deadlines.insert(deadlines.end(), DeadlineQueue{timeout_ns, {}});
     queue->due.push_back({clock() + timeout_ns, flow, request});
+    ++deadline_entries;
+    ++tickets_outstanding;
+    // Answered requests' entries would pile up for a whole timeout; dropped once they are more
+    // than half of the queues (amortized O(1) per request).
+    if (deadline_entries > 2 * tickets_outstanding + 1024) compact_deadlines();
+}
+
+bool FlowTable::Impl::deadline_live(const ResponseDeadline& due) const {
+    auto it = flows.find(due.flow);
+    if (it == flows.end()) return false;
+    for (const auto& pending : it->second.pending_endpoints)
+        if (pending.id == due.request) return pending.breaker.has_value();
+    return false;
+}
+
+void FlowTable::Impl::compact_deadlines() {
+    deadline_entries = 0;
+    for (auto& queue : deadlines) {
+        std::erase_if(queue.due, [this](const ResponseDeadline& due) { return !deadline_live(due); });
+        deadline_entries += queue.due.size();
+    }
 }
 
 std::size_t FlowTable::expire_responses() {
@@ -481,6 +503,7 @@ std::size_t FlowTable::expire_responses() {
         while (!queue.due.empty() && queue.due.front().at_ns <= now) {
             const ResponseDeadline due = queue.due.front();
             queue.due.pop_front();
+            --m.deadline_entries;
             auto it = m.flows.find(due.flow);
             if (it == m.flows.end()) continue;  // settled when the flow went
             for (auto& pending : it->second.pending_endpoints) {
@@ -517,6 +540,7 @@ void FlowTable::set_response_observer(std::function<void(const ResponseRecord&)>
 }
 
 std::size_t FlowTable::size() const { return impl_->flows.size(); }
+std::size_t FlowTable::response_deadlines() const { return impl_->deadline_entries; }
 uint64_t FlowTable::buffered_bytes() const { return impl_->buffered_total; }
 const FlowCounters& FlowTable::counters() const { return impl_->counters; }
 

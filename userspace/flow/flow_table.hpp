@@ -246,6 +246,8 @@ public:
     void set_response_observer(std::function<void(const ResponseRecord&)> observer);
 
     std::size_t size() const;
+    // Response deadlines held (about the requests with a breaker ticket still outstanding).
+    std::size_t response_deadlines() const;
     uint64_t buffered_bytes() const;
     std::optional<FlowInfo> info(const FlowKey& key) const;
     const FlowCounters& counters() const;

@@ -99,6 +99,24 @@ TEST(BreakerFlow, ResponseTimeoutIsReportedOnceAndTheLateResponseNotCounted) {
     EXPECT_EQ(h.table->expire_responses(), 0u);
 }
 
+TEST(BreakerFlow, AnsweredRequestsDoNotPileUpDeadlines) {
+    // A long timeout at a high request rate: the deadlines of answered requests are dropped long
+    // before they fall due.
+    BreakerConnected bc;
+    auto& [h, c] = bc;
+    for (int i = 0; i < 20000; ++i) {
+        h.feed(c.client(get("/cb")));
+        h.feed(c.server(ok_response()));
+    }
+    EXPECT_LE(h.table->response_deadlines(), 1024u + 2u);
+    h.feed(c.client(get("/cb")));  // one outstanding: still timed out
+    h.now_ns += 2 * kS;
+    const auto before = h.responses.size();
+    EXPECT_EQ(h.table->expire_responses(), 1u);
+    EXPECT_EQ(h.responses[before].outcome, BackendOutcome::timeout);
+    EXPECT_EQ(h.table->response_deadlines(), 0u);
+}
+
 TEST(BreakerFlow, ClientHangUpReleasesTheTicket) {
     BreakerConnected bc;
     auto& [h, c] = bc;
@@ -211,6 +229,7 @@ TEST(BreakerFlow, EveryTicketIsReportedExactlyOnce) {
         h.table->expire_responses();
         h.table->expire_idle();
         ASSERT_EQ(h.table->size(), 0u) << "script " << script;
+        EXPECT_EQ(h.table->response_deadlines(), 0u) << "script " << script;
         EXPECT_EQ(ticketed, h.policy->counters().allowed) << "script " << script;
         admitted += h.policy->counters().allowed;
     }
