@@ -85,7 +85,7 @@ cat >"$XT_TMP/gateway.json" <<EOF
 }
 EOF
 STATE_FILE=$XT_TMP/state.json
-DAEMON_STATS_INTERVAL=1s daemon_start "$XT_TMP/gateway.json" --state-file "$STATE_FILE"
+DAEMON_STATS_INTERVAL=1s DAEMON_STATE_FILE=$STATE_FILE daemon_start "$XT_TMP/gateway.json"
 
 step "/flaky: 500s open the breaker after exactly max_errors+1 = 3 failures"
 codes=""
