@@ -30,6 +30,11 @@
 # limit, >= 0.9x kbridge, median of the alternating rounds (issue 7); keep-alive req/s with the
 # 1,500-pattern detector >= 0.9x without, median of the alternating rounds (issue 8). Figures:
 # docs/PERFORMANCE.md.
+# Then the circuit breaker (issue 8): keep-alive req/s through /api/breaker (a backend with
+# qos/circuit-breaker that never opens) and /api/nobreak (the same backend, no breaker), one
+# daemon, alternating round by round, which runs first alternating too (XT_GW_CB_ROUNDS, 5); goal:
+# median ratio >= 0.95.
+# XT_GW_ONLY=breaker runs the lab and that section alone.
 # Exit status: 0 when every goal is met, 3 when one is missed, anything else on a failure.
 set -euo pipefail
 
@@ -39,6 +44,7 @@ export XT_BUILD_DIR
 SECONDS_RUN=${XT_GW_SECONDS:-5} THREADS=${XT_GW_THREADS:-2} CONNS=${XT_GW_CONNS:-32}
 DOWNLOAD_MB=${XT_GW_DOWNLOAD_MB:-100} PROFILE=${XT_GW_PERF:-1} DL_ROUNDS=${XT_GW_DL_ROUNDS:-9}
 BOT_ROUNDS=${XT_GW_BOT_ROUNDS:-5}
+CB_ROUNDS=${XT_GW_CB_ROUNDS:-5} ONLY=${XT_GW_ONLY:-}
 # Huge on purpose: the limit is evaluated for every request and never rejects one.
 NEVER_RATE=1000000
 
@@ -140,6 +146,63 @@ reach() { # HOST: wait until the client gets an HTTP answer from HOST
   done
   fail "no HTTP path from the client to $1"
 }
+
+missed=0
+goal() { # TEXT VALUE MIN [strict]
+  local verdict=met
+  if [[ ${4:-} == strict ]]; then
+    awk -v v="$2" -v m="$3" 'BEGIN { exit !(v > m) }' || verdict=MISSED
+  else
+    awk -v v="$2" -v m="$3" 'BEGIN { exit !(v >= m) }' || verdict=MISSED
+  fi
+  [[ $verdict == met ]] || missed=1
+  local op='>='
+  [[ ${4:-} != strict ]] || op='>'
+  printf 'goal: %-52s %6s (%s %s) %s\n' "$1" "$2" "$op" "$3" "$verdict"
+}
+
+# ---- the circuit breaker on the path: alternating rounds, one daemon ---------------------------
+breaker_section() {
+  local a b round cb_ka=() plain_ka=() cb_ratio=() cb_cpu=() plain_cpu=()
+  cat >"$XT_TMP/gw-cb.json" <<EOF
+{"version": 3, "extra_config": {"xdp-throttle": {"http_ports": [80]}},
+ "endpoints": [
+  {"endpoint": "/api/breaker", "backend": [{"host": ["http://$S4:80"], "extra_config":
+    {"qos/circuit-breaker": {"interval": 60, "timeout": 10, "max_errors": 1000000}}}]},
+  {"endpoint": "/api/nobreak", "backend": [{"host": ["http://$S4:80"]}]}]}
+EOF
+  daemon_start "$XT_TMP/gw-cb.json"
+  wrk_run "$XT_TMP/warmup.txt" -t1 -c4 -d1s "http://$S4/api/breaker"
+  # ABBA: which of the two runs first alternates, so a trend in the machine's other load favours
+  # neither.
+  for round in $(seq "$CB_ROUNDS"); do
+    if ((round % 2)); then
+      wrk_measure cb-plain "http://$S4/api/nobreak"
+      a=$RPS plain_cpu+=("$EDGE_US")
+      wrk_measure cb "http://$S4/api/breaker"
+      b=$RPS cb_cpu+=("$EDGE_US")
+    else
+      wrk_measure cb "http://$S4/api/breaker"
+      b=$RPS cb_cpu+=("$EDGE_US")
+      wrk_measure cb-plain "http://$S4/api/nobreak"
+      a=$RPS plain_cpu+=("$EDGE_US")
+    fi
+    cb_ka+=("$b") plain_ka+=("$a") cb_ratio+=("$(ratio "$b" "$a")")
+  done
+  CB_RATIO=$(median "${cb_ratio[@]}")
+  log "breaker on the path, keep-alive req/s per round: with ${cb_ka[*]}; without ${plain_ka[*]}; ratios ${cb_ratio[*]}"
+  log "controller CPU µs/request: with ${cb_cpu[*]} (median $(median "${cb_cpu[@]}")); without ${plain_cpu[*]} (median $(median "${plain_cpu[@]}"))"
+  log "the controller's counters: $(daemon_counters)"
+  daemon_stop
+  goal "breaker keep-alive req/s / without (alternating, median)" "$CB_RATIO" 0.95
+}
+if [[ $ONLY == breaker ]]; then
+  gw_attach
+  reach "$S4"
+  breaker_section
+  ((missed == 0)) || exit 3
+  exit 0
+fi
 
 # ---- 1. direct: Linux bridge in the edge -------------------------------------------------------
 log "machine: $(nproc) vCPU, $(uname -r); load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -301,19 +364,6 @@ done
 echo
 echo "# controller CPU per MB downloaded: gw ${DL_EDGE[gw]} µs, gw-lim ${DL_EDGE[gw-lim]} µs; idle ${IDLE_PCT}% of a CPU"
 echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
-missed=0
-goal() { # TEXT VALUE MIN [strict]
-  local verdict=met
-  if [[ ${4:-} == strict ]]; then
-    awk -v v="$2" -v m="$3" 'BEGIN { exit !(v > m) }' || verdict=MISSED
-  else
-    awk -v v="$2" -v m="$3" 'BEGIN { exit !(v >= m) }' || verdict=MISSED
-  fi
-  [[ $verdict == met ]] || missed=1
-  local op='>='
-  [[ ${4:-} != strict ]] || op='>'
-  printf 'goal: %-52s %6s (%s %s) %s\n' "$1" "$2" "$op" "$3" "$verdict"
-}
 for n in gw gw-lim; do
   goal "$n keep-alive req/s / direct" "$(ratio "${KA_RPS[$n]}" "${KA_RPS[direct]}")" 0.5
   goal "$n keep-alive req/s / nginx proxy + limit_req" "$(ratio "${KA_RPS[$n]}" "${KA_RPS[proxy]}")" 1.0 strict
@@ -325,6 +375,7 @@ echo "# (for reference) download / kernel bridge from the table's rows: gw $(rat
   "gw-lim $(ratio "${DL[gw-lim]}" "${DL[kbridge]}")"
 echo "# (for reference) kernel bridge / direct: keep-alive $(ratio "${KA_RPS[kbridge]}" "${KA_RPS[direct]}")," \
   "new connections $(ratio "${CL_RPS[kbridge]}" "${CL_RPS[direct]}"), download $(ratio "${DL[kbridge]}" "${DL[direct]}")"
+breaker_section
 if [[ -n $PROFILE_TXT ]]; then
   echo
   echo "# perf profile of xdp-throttled (gw-lim) during a ${SECONDS_RUN}s keep-alive wrk: self time by binary, then"

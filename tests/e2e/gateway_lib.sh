@@ -158,13 +158,15 @@ nginx_log_lines() { # every request nginx logged so far (malformed ones too)
 
 # daemon_start CONFIG [ARGS...]: xdp-throttled in the edge namespace, log in $XT_TMP/daemon.log;
 # waits until it serves (its "serving" line) and the heartbeat is fresh. Counters are logged every
-# $DAEMON_STATS_INTERVAL (2s; a test reading them between phases sets it lower).
+# $DAEMON_STATS_INTERVAL (2s; a test reading them between phases sets it lower), and the state file
+# written to $DAEMON_STATE_FILE ($XT_TMP/daemon-state.json: nothing is left under /run).
 daemon_start() {
   local config=$1
   shift
   [[ -x "$XT_DAEMON" ]] || fail "daemon not built: $XT_DAEMON (set XT_DAEMON or build the project)"
   ip netns exec "$NS_E" "$XT_DAEMON" --config "$config" --iface "$IF_A" --peer "$IF_B" \
-    --stats-interval "${DAEMON_STATS_INTERVAL:-2s}" "$@" >>"$XT_TMP/daemon.log" 2>&1 &
+    --stats-interval "${DAEMON_STATS_INTERVAL:-2s}" \
+    --state-file "${DAEMON_STATE_FILE:-$XT_TMP/daemon-state.json}" "$@" >>"$XT_TMP/daemon.log" 2>&1 &
   DAEMON_PID=$!
   XT_BG_PIDS+=("$DAEMON_PID")
   for _ in $(seq 100); do

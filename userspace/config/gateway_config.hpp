@@ -18,6 +18,7 @@
 namespace xt::config {
 
 inline constexpr const char* kOwnNamespace = "xdp-throttle";
+inline constexpr uint64_t kDefaultTimeoutNs = 2'000'000'000;  // KrakenD's `timeout` default
 
 // A token bucket as KrakenD writes it: `max_rate` tokens per `every`, holding at most `capacity`.
 // max_rate may be fractional (0.5 per 1s); capacity is already defaulted (never 0 once loaded).
@@ -47,7 +48,7 @@ struct RateLimit {
     std::optional<ClientRateLimit> client;
 };
 
-// `qos/circuit-breaker`: parsed and validated; enforced by a later stage.
+// `qos/circuit-breaker`: seconds as in KrakenD (policy/circuit_breaker.hpp has the semantics).
 struct CircuitBreaker {
     uint64_t interval_s = 0;
     uint64_t timeout_s = 0;
@@ -101,6 +102,9 @@ struct Endpoint {
     std::string json_path;  // "$.endpoints[2]"
     std::string pattern;    // "/users/{id}"
     std::string method;     // upper case, "GET" when absent
+    // `timeout`, else the root's, else KrakenD's 2 s: a backend that sends no response head within
+    // it is a circuit-breaker failure.
+    uint64_t timeout_ns = kDefaultTimeoutNs;
     std::optional<RateLimit> router_limit;  // qos/ratelimit/router
     std::optional<ClientPrefixes> client_prefixes;  // its own "xdp-throttle" block; else the root's
     std::optional<BotDetector> bot_detector;
@@ -139,6 +143,12 @@ struct FlowLimits {
 // (fail-open: the connection escapes every HTTP-layer limit from then on).
 enum class OnUninspectable { close, bypass };
 
+// Which backend responses a circuit breaker counts as failures ("breaker_failures").
+enum class BreakerFailures {
+    server_errors,  // "5xx" (default): status 500 and above
+    strict,         // "strict": anything but 200 and 201, as KrakenD's default status handler
+};
+
 struct GatewaySettings {
     std::string iface;  // client side (empty: given on the command line)
     std::string peer;   // server side
@@ -153,6 +163,7 @@ struct GatewaySettings {
     // How often backend host names (sd "static") are resolved again; SRV names follow their TTL
     // (at least 1s, at most this).
     uint64_t resolve_interval_ns = 30'000'000'000;
+    BreakerFailures breaker_failures = BreakerFailures::server_errors;
 };
 
 // A namespace found in some extra_config that this project does not enforce, listed once.

@@ -48,6 +48,7 @@ struct Loader {
     IgnoredList ignored;
     Config config;
     std::vector<std::string> root_hosts;
+    uint64_t root_timeout_ns = kDefaultTimeoutNs;  // the root `timeout`: endpoints without their own
 
     using NamespaceParser = std::function<void(const json& block, const JsonPath& at)>;
 
@@ -203,6 +204,7 @@ struct Loader {
             problems.error(at / "endpoint", added.error().message);
             return;
         }
+        ep.timeout_ns = fields.duration_ns("timeout").value_or(root_timeout_ns);
         const std::vector<std::string> placeholders = pattern->placeholders();
         read_extra_config(fields, {{kRouterNs,
                                     [&](const json& block, const JsonPath& ns_at) {
@@ -238,6 +240,7 @@ struct Loader {
             problems.warn(at, "no \"version\": KrakenD requires \"version\": 3");
         }
         if (auto hosts = fields.string_list("host")) root_hosts = *hosts;
+        if (auto timeout = fields.duration_ns("timeout")) root_timeout_ns = *timeout;
         read_extra_config(fields, {{kServiceNs, into(config.service_limit, parse_service_limit)},
                                    {kBotDetectorNs, into(config.bot_detector, parse_bot_detector)},
                                    {kOwnNamespace, into(config.gateway, parse_own_namespace)}});

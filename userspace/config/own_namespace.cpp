@@ -132,7 +132,7 @@ GatewaySettings parse_own_namespace(const json& block, const JsonPath& at, Probl
     if (!fields.valid()) return out;
     fields.reject_unknown({"iface", "peer", "http_ports", "trusted_proxies", "service_limit_scope",
                            "l3", "flows", "on_uninspectable", "ipv4_prefix", "ipv6_prefix",
-                           "resolve_interval"});
+                           "resolve_interval", "breaker_failures"});
     parse_client_prefixes(fields, at, problems, out.client_prefixes);
     for (const char* key : {"iface", "peer"}) {
         auto name = fields.string(key);
@@ -204,6 +204,15 @@ GatewaySettings parse_own_namespace(const json& block, const JsonPath& at, Probl
                                        format_duration(*v)));
         else
             out.resolve_interval_ns = *v;
+    }
+    if (auto choice = fields.string("breaker_failures")) {
+        if (*choice == "5xx")
+            out.breaker_failures = BreakerFailures::server_errors;
+        else if (*choice == "strict")
+            out.breaker_failures = BreakerFailures::strict;
+        else
+            problems.error(at / "breaker_failures",
+                           fmt::format("expected \"5xx\" or \"strict\", got {}", quote(*choice)));
     }
     if (const json* v = fields.get("l3")) parse_l3(*v, at / "l3", problems, out.l3);
     if (const json* v = fields.get("flows")) parse_flows(*v, at / "flows", problems, out.flows);

@@ -1,6 +1,6 @@
 // qos/circuit-breaker and security/bot-detector: parsed and validated (KrakenD's schema:
 // additionalProperties false, integer fields, RE2 patterns); the bot detector is enforced by
-// policy/bot_detector.cpp.
+// policy/bot_detector.cpp, the breaker by policy/circuit_breaker.cpp.
 #include <fmt/format.h>
 #include <re2/re2.h>
 

@@ -23,6 +23,7 @@
 
 #include "controller/daemon_config.hpp"
 #include "discovery/directory.hpp"
+#include "controller/state_file.hpp"
 #include "flow/flow_table.hpp"
 #include "maps/gateway_maps.hpp"
 #include "loader/attachment.hpp"
@@ -124,6 +125,9 @@ struct Controller::State {
     void note_kernel_activity();
     Result<std::size_t> expire_bypasses(uint64_t now_ns);
     void report(uint64_t elapsed_ns);
+    std::string breaker_section(const std::vector<policy::PolicyEngine::BreakerView>& breakers);
+    void write_state(std::vector<policy::PolicyEngine::BreakerView> breakers);
+    bool state_write_failed = false;  // logged once, not at every report
     void log_line(const std::string& line) const {
         if (log) log(line);
     }
@@ -224,7 +228,39 @@ void Controller::State::note_client_overflow() {
                          episodes));
 }
 
+// "| breakers NAME:STATE failures N opens N, ..." (nothing without breakers): appended last, so
+// the fields before keep their places for the scripts that read them.
+std::string Controller::State::breaker_section(const std::vector<policy::PolicyEngine::BreakerView>& breakers) {
+    if (breakers.empty()) return {};
+    std::string out = " | breakers ";
+    for (std::size_t i = 0; i < breakers.size(); ++i) {
+        const auto& b = breakers[i];
+        out += fmt::format("{}{}:{} failures {} opens {}", i ? ", " : "", b.name, policy::to_string(b.state),
+                           b.failures, b.opens);
+    }
+    return out;
+}
+
+void Controller::State::write_state(std::vector<policy::PolicyEngine::BreakerView> breakers) {
+    if (options.state_file.empty()) return;
+    DaemonState st;
+    st.iface = ports.client_iface;
+    st.peer = ports.server_iface;
+    st.pid = static_cast<uint32_t>(::getpid());
+    st.written_unix = static_cast<uint64_t>(::time(nullptr));
+    st.requests = table->counters().requests;
+    st.rejected = table->counters().rejected;
+    st.breakers = std::move(breakers);
+    if (auto written = write_state_file(options.state_file, state_json(st)); !written) {
+        if (!state_write_failed) log_line(fmt::format("state file not written: {}", written.error().message));
+        state_write_failed = true;
+    } else {
+        state_write_failed = false;
+    }
+}
+
 void Controller::State::report(uint64_t elapsed_ns) {
+    auto breakers = policy->breakers();
     const flow::FlowCounters& last = reported;
     const auto& c = table->counters();
     const auto& e = engine->stats();
@@ -242,7 +278,7 @@ void Controller::State::report(uint64_t elapsed_ns) {
         "frames rx A {} B {}, tx A {} B {}, injected {} | "
         "tx_ring_full {} inject_failed {} fill_short {} | bypass entries +{} -{} (errors {}) | "
         "body skips {} (+{} -{}), {:.1f} MB not seen | "
-        "bots {} (empty {}, deny {}, pattern {}, cache hits {})",
+        "bots {} (empty {}, deny {}, pattern {}, cache hits {}){}",
         table->size(), c.flows_created, c.flows_closed, c.flows_expired, c.flows_evicted,
         c.refused_full, c.bypassed_flows, c.bypass_tunnel, c.requests, per_s(c.requests, last.requests),
         c.rejected, per_s(c.rejected, last.rejected), c.responses, pc.client_overflow_requests,
@@ -252,7 +288,8 @@ void Controller::State::report(uint64_t elapsed_ns) {
         e.rx[0], e.rx[1], e.tx[0], e.tx[1], e.injected, e.tx_ring_full, e.inject_failed, e.fill_short,
         bypass_entries_written, bypass_entries_expired, bypass_write_errors, c.body_skips,
         body_skips_written, body_skips_removed, static_cast<double>(c.body_bytes_skipped) / 1e6,
-        pc.bots.bots(), pc.bots.empty, pc.bots.deny, pc.bots.pattern, pc.bots.cache_hits));
+        pc.bots.bots(), pc.bots.empty, pc.bots.deny, pc.bots.pattern, pc.bots.cache_hits,
+        breaker_section(breakers)));
     if (directory->size() > 0) {
         const auto d = directory->counters();
         log_line(fmt::format("discovery: backends {}, lookups {}, failed {} (hosts failing now {}), "
@@ -260,6 +297,7 @@ void Controller::State::report(uint64_t elapsed_ns) {
                              d.changes));
     }
     reported = c;
+    write_state(std::move(breakers));
 }
 
 Controller::Controller(std::unique_ptr<State> state) : state_(std::move(state)) {}
@@ -312,6 +350,13 @@ Result<std::unique_ptr<Controller>> Controller::create(config::Config config, Co
         XT_TRY(policy::PolicyEngine::create(config, policy::monotonic_clock(), state->directory)));
     state->table = std::make_unique<flow::FlowTable>(flow::FlowTableOptions::from(config.gateway),
                                                      *state->policy, policy::monotonic_clock());
+    // The circuit breakers learn how each request they admitted ended, as the wire showed it.
+    State* raw = state.get();
+    state->policy->set_log([raw](const std::string& line) { raw->log_line(line); });
+    if (!state->policy->breakers().empty())  // no call per response without a breaker
+        state->table->set_response_observer([raw](const flow::ResponseRecord& r) {
+            if (r.breaker) raw->policy->backend_result(*r.breaker, r.outcome, r.status);
+        });
 
     afxdp::EngineConfig ec;
     ec.bind_mode = options.bind_mode;
@@ -363,6 +408,7 @@ Status Controller::run(const std::atomic<bool>& stop) {
             if (result = drain(*s.engine, handler); !result) break;
             s.flush_bypasses(monotonic_now_ns());
         }
+        s.table->expire_responses();  // the front of each deadline FIFO: cheap every round
         now = monotonic_now_ns();
         if (now - last_sweep >= kSweepIntervalNs) {
             s.note_kernel_activity();

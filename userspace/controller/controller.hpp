@@ -27,6 +27,8 @@ struct ControllerOptions {
     uint64_t stats_interval_ns = 5'000'000'000;
     afxdp::BindMode bind_mode = afxdp::BindMode::automatic;
     uint32_t ring_size = 1024;
+    // The JSON state file (state_file.hpp), rewritten at every stats report; empty: none.
+    std::string state_file;
 };
 
 // One line of the daemon's log (no trailing newline).

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,7 @@
 
 #include "controller/controller.hpp"
 #include "controller/daemon_config.hpp"
+#include "controller/state_file.hpp"
 #include "input/duration.hpp"
 #include "input/http_ports.hpp"
 
@@ -26,7 +28,7 @@ namespace {
 
 constexpr const char* kUsage = R"(usage: xdp-throttled --config FILE [--iface A] [--peer B] [--http-port N]...
                      [--heartbeat-timeout DURATION] [--stats-interval DURATION]
-                     [--bind-mode auto|copy|zero-copy] [--ring-size N]
+                     [--bind-mode auto|copy|zero-copy] [--ring-size N] [--state-file PATH]
 
 The gateway controller. Needs 'xdp-throttle attach A --peer B' first (A: client side, B: server
 side). Loads FILE (KrakenD's krakend.json structure plus the "xdp-throttle" namespace; an invalid
@@ -82,11 +84,13 @@ int main(int argc, char** argv) {
         ("stats-interval", po::value<std::string>(), "log counters this often (default 5s, 0 = never)")
         ("bind-mode", po::value<std::string>(), "AF_XDP bind: auto (default: zero-copy where the driver has it), copy, zero-copy")
         ("ring-size", po::value<uint32_t>(), "entries of each AF_XDP ring, a power of two (default 1024)")
+        ("state-file", po::value<std::string>(), "JSON state (circuit breakers, counters) rewritten at every stats report (default /run/xdp-throttle/A.json, \"\" = none)")
         ("help,h", "show this help")
         ("version", "print the version");
     xt::controller::Overrides overrides;
     xt::controller::ControllerOptions controller_options;
     std::string config_path;
+    std::optional<std::string> state_file;  // defaulted once the interface is known
     try {
         po::variables_map vm;
         const auto style = po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
@@ -117,6 +121,7 @@ int main(int argc, char** argv) {
             duration_option(vm, "stats-interval", controller_options.stats_interval_ns);
         controller_options.bind_mode = bind_mode_option(vm);
         if (vm.count("ring-size")) controller_options.ring_size = vm["ring-size"].as<uint32_t>();
+        if (vm.count("state-file")) state_file = vm["state-file"].as<std::string>();
     } catch (const po::error& e) {
         fmt::print(stderr, "xdp-throttled: {}\n(see 'xdp-throttled --help')\n", e.what());
         return 2;
@@ -130,6 +135,9 @@ int main(int argc, char** argv) {
     for (const auto& warning : config->warnings) log_line(fmt::format("{}: warning: {}", config_path, warning));
     for (const auto& ns : config->ignored_namespaces)
         log_line(fmt::format("ignored namespace \"{}\" ({}x, first at {})", ns.name, ns.occurrences, ns.first_path));
+
+    controller_options.state_file =
+        state_file.value_or(xt::controller::default_state_file(config->gateway.iface).string());
 
     struct sigaction action {};
     action.sa_handler = on_signal;

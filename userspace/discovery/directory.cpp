@@ -10,7 +10,9 @@
 
 namespace xt::discovery {
 
-bool needs_addresses(const config::Backend& backend) { return backend.proxy_limit.has_value(); }
+bool needs_addresses(const config::Backend& backend) {
+    return backend.proxy_limit.has_value() || backend.circuit_breaker.has_value();
+}
 
 bool Snapshot::serves(std::size_t slot, const xt_addr& addr, uint16_t port) const {
     if (slot >= sets.size()) return false;

@@ -113,7 +113,10 @@ bool FlowTable::Impl::client_in_order(Flow& flow, const packet::TcpFrame& seg, s
             return false;
         }
         ++flow.requests_allowed;
-        flow.pending_endpoints.push_back({std::get<policy::Allow>(decision).endpoint, e.head.upgrade});
+        const auto& allowed = std::get<policy::Allow>(decision);
+        Flow::Pending pending{allowed.endpoint, e.head.upgrade, allowed.breaker, next_request_id++};
+        if (allowed.breaker) add_deadline(allowed.response_timeout_ns, flow.key, pending.id);
+        flow.pending_endpoints.push_back(pending);
         flow.server.parser.expect_response_to(e.head.method);
     }
     if (const auto& failure = c.parser.failure()) {

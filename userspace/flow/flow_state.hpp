@@ -91,10 +91,13 @@ struct Flow {
     bool forwarded_known = false;
     uint64_t requests_allowed = 0;
     uint64_t responses_done = 0;
-    // Per allowed request, FIFO: its endpoint, and whether it asked for a protocol switch.
+    // Per allowed request, FIFO: its endpoint, whether it asked for a protocol switch, and the
+    // breaker ticket its outcome is owed to (cleared once reported: a timeout, then the response).
     struct Pending {
         std::optional<std::size_t> endpoint;
         bool upgrade = false;
+        std::optional<policy::BreakerTicket> breaker;
+        uint64_t id = 0;  // the table's request number (response deadlines find it by this)
     };
     std::deque<Pending> pending_endpoints;
     bool interim_response = false;  // the response in progress is a 1xx: its end is not counted
@@ -116,6 +119,20 @@ struct Flow {
     }
 };
 
+// When a request with a breaker ticket is owed a response head.
+struct ResponseDeadline {
+    uint64_t at_ns = 0;
+    FlowKey flow;
+    uint64_t request = 0;  // Flow::Pending::id
+};
+
+// The deadlines of one response timeout: pushed in time order, so they fall due in FIFO order (no
+// heap: an endpoint's timeout is fixed, and a config has few distinct ones).
+struct DeadlineQueue {
+    uint64_t timeout_ns = 0;
+    std::deque<ResponseDeadline> due;
+};
+
 struct FlowTable::Impl {
     FlowTableOptions options;
     policy::PolicyEngine* policy;
@@ -129,8 +146,26 @@ struct FlowTable::Impl {
     uint64_t last_tombstone_sweep_ns = 0;
     uint64_t buffered_total = 0;
     FlowCounters counters;
+    uint64_t next_request_id = 1;
+    // Only requests with a breaker ticket; entries of answered requests are skipped when due, or
+    // dropped earlier by compact_deadlines, so the queues hold about what is outstanding even with
+    // long timeouts at high request rates.
+    std::vector<DeadlineQueue> deadlines;
+    std::size_t deadline_entries = 0;    // in all queues
+    std::size_t tickets_outstanding = 0; // requests holding a breaker ticket, not yet reported
+    void add_deadline(uint64_t timeout_ns, const FlowKey& flow, uint64_t request);
+    void compact_deadlines();
+    // Whether a deadline's request still waits for its outcome.
+    bool deadline_live(const ResponseDeadline& due) const;
 
     bool is_http_port(uint16_t port) const;
+    // Tells the observer how `pending` ended and clears its ticket (reported once).
+    void report(const Flow& flow, Flow::Pending& pending, policy::BackendOutcome outcome, unsigned status);
+    // Every request of the flow still owed an outcome ends with `outcome` (reset or released).
+    void settle_unanswered(Flow& flow, policy::BackendOutcome outcome);
+    // How the requests of a flow the backend closes or resets end: reset, or released when the
+    // client had closed its side first.
+    policy::BackendOutcome backend_gave_up(const Flow& flow) const;
     void remove(std::unordered_map<FlowKey, Flow, FlowKeyHash>::iterator it);
     std::unordered_map<FlowKey, Flow, FlowKeyHash>::iterator create(const FlowKey& key);
     // The table is full: forgets the least recently seen flow that is idle between requests (or no

@@ -64,7 +64,38 @@ bool FlowTable::Impl::is_http_port(uint16_t port) const {
     return std::find(options.http_ports.begin(), options.http_ports.end(), port) != options.http_ports.end();
 }
 
+void FlowTable::Impl::report(const Flow& flow, Flow::Pending& pending, policy::BackendOutcome outcome,
+                             unsigned status) {
+    if (observer) {
+        ResponseRecord record;
+        record.flow = flow.key;
+        record.status = status;
+        record.endpoint = pending.endpoint;
+        record.at_ns = flow.last_seen_ns;
+        record.outcome = outcome;
+        record.breaker = pending.breaker;
+        observer(record);
+    }
+    if (pending.breaker) --tickets_outstanding;
+    pending.breaker.reset();
+}
+
+void FlowTable::Impl::settle_unanswered(Flow& flow, policy::BackendOutcome outcome) {
+    // A release concerns only requests a breaker waits for; a reset is reported for every request
+    // (the status-0 record tells what the backend did, breaker or not).
+    for (auto& pending : flow.pending_endpoints)
+        if (outcome != policy::BackendOutcome::released || pending.breaker) report(flow, pending, outcome, 0);
+    flow.pending_endpoints.clear();
+}
+
+policy::BackendOutcome FlowTable::Impl::backend_gave_up(const Flow& flow) const {
+    // A client that closed its side first hung up: a proxy behind us (nginx) aborts the request
+    // and closes too. Not the backend's failure.
+    return flow.client.fin_seen ? policy::BackendOutcome::released : policy::BackendOutcome::reset;
+}
+
 void FlowTable::Impl::remove(std::unordered_map<FlowKey, Flow, FlowKeyHash>::iterator it) {
+    settle_unanswered(it->second, policy::BackendOutcome::released);
     // Forgotten inside a request (a head or body half sent, the backend still reading it): its next
     // bytes must not be picked up as if a request started there. They are reset if they come back
     // within kTombstoneLifetimeNs; a backend closes such a connection itself long before (nginx's
@@ -145,6 +176,7 @@ void FlowTable::Impl::to_bypass(Flow& flow, Verdict& out, bool from_client) {
     flow.state = State::bypass;
     out.bypass_flow = flow.key;
     ++counters.bypassed_flows;
+    settle_unanswered(flow, policy::BackendOutcome::released);  // responses are not read any more
     // The whole-flow entry the controller writes replaces a body skip of the same key in the
     // kernel (bridging everything the skip bridged): nothing to remove there.
     flow.body_skip.reset();
@@ -265,6 +297,7 @@ void FlowTable::Impl::reset_both(Flow& flow, const packet::TcpFrame& seg, bool f
     reset_frames(seg, from_client, client_rcv, backend_rcv, out);
     flow.state = State::rejected;
     flow.answer.clear();
+    settle_unanswered(flow, policy::BackendOutcome::released);  // we reset the backend: no answer
     end_body_skip(flow, out);  // none of the backend's bytes may reach the client now
     release_held(flow, flow.client, nullptr);
     release_held(flow, flow.server, nullptr);
@@ -274,6 +307,7 @@ void FlowTable::Impl::lose_responses(Flow& flow, const packet::TcpFrame& seg, Ve
     if (flow.responses_lost) return;
     flow.responses_lost = true;
     ++counters.responses_unfollowed;
+    settle_unanswered(flow, policy::BackendOutcome::released);  // their outcomes will not be seen
     end_body_skip(flow, out);  // its end would never be seen
     buffered_total -= flow.server.head_bytes;
     flow.server.head_bytes = 0;
@@ -393,13 +427,9 @@ Verdict FlowTable::on_frame(std::span<const uint8_t> frame) {
         return {};
     }
     if (seg.has(tcp_flag::rst)) {
-        if (!from_client && flow.state == State::inspecting && flow.outstanding() > 0 && m.observer) {
-            ResponseRecord reset;
-            reset.flow = key;
-            reset.endpoint = flow.pending_endpoints.empty() ? std::nullopt : flow.pending_endpoints.front().endpoint;
-            reset.at_ns = flow.last_seen_ns;
-            m.observer(reset);
-        }
+        if (!from_client && (flow.state == State::inspecting || flow.state == State::reject_pending) &&
+            !flow.responses_lost && flow.outstanding() > 0)
+            m.settle_unanswered(flow, m.backend_gave_up(flow));
         Verdict closed;
         m.end_body_skip(flow, closed);
         m.remove(it);
@@ -436,6 +466,60 @@ std::size_t FlowTable::expire_idle() {
     return removed;
 }
 
+void FlowTable::Impl::add_deadline(uint64_t timeout_ns, const FlowKey& flow, uint64_t request) {
+    auto queue = std::find_if(deadlines.begin(), deadlines.end(),
+                              [&](const DeadlineQueue& q) { return q.timeout_ns == timeout_ns; });
+    if (queue == deadlines.end()) queue = deadlines.insert(deadlines.end(), DeadlineQueue{timeout_ns, {}});
+    queue->due.push_back({clock() + timeout_ns, flow, request});
+    ++deadline_entries;
+    ++tickets_outstanding;
+    // Answered requests' entries would pile up for a whole timeout; dropped once they are more
+    // than half of the queues (amortized O(1) per request).
+    if (deadline_entries > 2 * tickets_outstanding + 1024) compact_deadlines();
+}
+
+bool FlowTable::Impl::deadline_live(const ResponseDeadline& due) const {
+    auto it = flows.find(due.flow);
+    if (it == flows.end()) return false;
+    for (const auto& pending : it->second.pending_endpoints)
+        if (pending.id == due.request) return pending.breaker.has_value();
+    return false;
+}
+
+void FlowTable::Impl::compact_deadlines() {
+    deadline_entries = 0;
+    for (auto& queue : deadlines) {
+        std::erase_if(queue.due, [this](const ResponseDeadline& due) { return !deadline_live(due); });
+        deadline_entries += queue.due.size();
+    }
+}
+
+std::size_t FlowTable::expire_responses() {
+    Impl& m = *impl_;
+    if (m.deadlines.empty()) return 0;
+    const uint64_t now = m.clock();
+    std::size_t expired = 0;
+    for (auto& queue : m.deadlines) {
+        while (!queue.due.empty() && queue.due.front().at_ns <= now) {
+            const ResponseDeadline due = queue.due.front();
+            queue.due.pop_front();
+            --m.deadline_entries;
+            auto it = m.flows.find(due.flow);
+            if (it == m.flows.end()) continue;  // settled when the flow went
+            for (auto& pending : it->second.pending_endpoints) {
+                if (pending.id != due.request) continue;
+                if (pending.breaker) {
+                    m.report(it->second, pending, policy::BackendOutcome::timeout, 0);
+                    ++m.counters.response_timeouts;
+                    ++expired;
+                }
+                break;
+            }
+        }
+    }
+    return expired;
+}
+
 std::vector<FlowKey> FlowTable::body_skips() const {
     std::vector<FlowKey> keys;
     for (const auto& [key, flow] : impl_->flows)
@@ -456,6 +540,7 @@ void FlowTable::set_response_observer(std::function<void(const ResponseRecord&)>
 }
 
 std::size_t FlowTable::size() const { return impl_->flows.size(); }
+std::size_t FlowTable::response_deadlines() const { return impl_->deadline_entries; }
 uint64_t FlowTable::buffered_bytes() const { return impl_->buffered_total; }
 const FlowCounters& FlowTable::counters() const { return impl_->counters; }
 

@@ -155,13 +155,26 @@ struct Verdict {
     bool forwards() const { return action != Action::drop; }
 };
 
-// A response's status line, or (status 0) a backend RST while requests were still unanswered:
-// what the circuit breaker counts.
+// How a request forwarded to the backend ended, as the circuit breaker counts it:
+//   response  its response's status line (1xx interim responses excepted)
+//   reset     the backend reset the connection, or closed it (FIN), with the request unanswered
+//             (and the client had not closed its side first): status 0. Every unanswered request
+//             of the connection gets one.
+//   timeout   no response head within the request's response timeout (Allow::response_timeout_ns,
+//             swept by expire_responses()); its response, if it comes later, carries no breaker
+//             ticket, so it is never counted twice
+//   released  neither, for a request with a breaker ticket only: the client hung up (its RST, its
+//             FIN before the backend gave up, the flow expired or was closed by us), or its
+//             responses can no longer be followed. The breaker frees the request's slot (a
+//             half-open breaker may probe again).
+// Each request a breaker admitted gets exactly one record carrying its ticket.
 struct ResponseRecord {
     FlowKey flow;
-    unsigned status = 0;  // 0: the backend reset the connection instead of answering
+    unsigned status = 0;  // 0 unless outcome is response
     std::optional<std::size_t> endpoint;  // config endpoint of the request it answers
     uint64_t at_ns = 0;
+    policy::BackendOutcome outcome = policy::BackendOutcome::response;
+    std::optional<policy::BreakerTicket> breaker;  // the request was admitted by this breaker
 };
 
 struct FlowCounters {
@@ -196,6 +209,7 @@ struct FlowCounters {
     uint64_t out_of_order = 0;      // segments held or queued beyond a gap
     uint64_t body_skips = 0;        // response bodies (or parts) handed to the kernel
     uint64_t body_bytes_skipped = 0;  // of them: bytes the kernel delivered, never parsed here
+    uint64_t response_timeouts = 0;   // requests with a breaker ticket unanswered in time
 };
 
 // What tests and metrics may see of one flow.
@@ -219,6 +233,9 @@ public:
     Verdict on_frame(std::span<const uint8_t> frame);
     // Removes flows idle longer than idle_timeout_ns; returns how many.
     std::size_t expire_idle();
+    // Reports (outcome timeout) the requests with a breaker ticket whose response head has not
+    // come within their response timeout; returns how many. Cheap when none is due: call it often.
+    std::size_t expire_responses();
     // The flows whose body skip the kernel may be bridging now.
     std::vector<FlowKey> body_skips() const;
     // The kernel bridged a segment of `key`'s skipped body at `at_ns` (the entry's last_ns): the
@@ -229,6 +246,8 @@ public:
     void set_response_observer(std::function<void(const ResponseRecord&)> observer);
 
     std::size_t size() const;
+    // Response deadlines held (about the requests with a breaker ticket still outstanding).
+    std::size_t response_deadlines() const;
     uint64_t buffered_bytes() const;
     std::optional<FlowInfo> info(const FlowKey& key) const;
     const FlowCounters& counters() const;

@@ -74,6 +74,9 @@ Verdict FlowTable::Impl::server_segment(Flow& flow, const packet::TcpFrame& seg)
         const SequenceSplit sp = split_sequence(s, again.tcp);
         if (sp.kind == SequenceSplit::Kind::in_order) server_in_order(flow, again.tcp, sp.skip, out);
     }
+    // The backend closed with requests unanswered (nginx's `return 444`, a crash): nothing can
+    // answer them on this connection any more.
+    if (s.fin_seen && !flow.responses_lost) settle_unanswered(flow, backend_gave_up(flow));
     if (flow.state == State::bypass) {
         out.action = Action::bypass;
     } else if (flow.state == State::rejected) {
@@ -147,17 +150,15 @@ void FlowTable::Impl::server_in_order(Flow& flow, const packet::TcpFrame& seg, s
             continue;
         }
         ++counters.responses;
-        ResponseRecord record;
-        record.flow = flow.key;
-        record.status = status;
         bool asked_to_switch = false;
         if (!flow.pending_endpoints.empty()) {
-            record.endpoint = flow.pending_endpoints.front().endpoint;
             asked_to_switch = flow.pending_endpoints.front().upgrade;
+            report(flow, flow.pending_endpoints.front(), policy::BackendOutcome::response, status);
             flow.pending_endpoints.pop_front();
+        } else {
+            Flow::Pending none;
+            report(flow, none, policy::BackendOutcome::response, status);
         }
-        record.at_ns = flow.last_seen_ns;
-        if (observer) observer(record);
         if (e.head.framing == http::BodyFraming::tunnel && !asked_to_switch) {
             // A switch no judged request asked for (or a connection picked up mid-stream): not a
             // reason to stop judging requests. Only the responses are lost to us.

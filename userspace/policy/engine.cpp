@@ -31,17 +31,34 @@ const char* to_string(LimitKind kind) {
     case LimitKind::endpoint_client: return "client";
     case LimitKind::proxy: return "proxy";
     case LimitKind::bot: return "bot";
+    case LimitKind::circuit: return "circuit";
     }
     return "?";
+}
+
+BreakerResult classify(BackendOutcome outcome, unsigned status, config::BreakerFailures mode) {
+    switch (outcome) {
+    case BackendOutcome::response:
+        if (mode == config::BreakerFailures::strict)
+            return status == 200 || status == 201 ? BreakerResult::success : BreakerResult::failure;
+        return status >= 500 ? BreakerResult::failure : BreakerResult::success;
+    case BackendOutcome::reset:
+    case BackendOutcome::timeout:
+        return BreakerResult::failure;
+    case BackendOutcome::released:
+        return BreakerResult::released;
+    }
+    return BreakerResult::released;
 }
 
 http::Rejection to_rejection(const Reject& reject) {
     http::Rejection r;
     r.status = reject.status;
     r.retry_after_s = reject.retry_after_s;
-    // A bot is refused for what it is, not for a rate: waiting would not help, so no Retry-After
-    // (retry_after_s is 0) and no RateLimit fields.
-    if (reject.limit != LimitKind::bot) r.rate_limit = reject.rate_limit;
+    // A bot is refused for what it is and an open circuit is no bucket: neither sends RateLimit
+    // fields (a bot gets no Retry-After either: retry_after_s is 0).
+    if (reject.limit != LimitKind::bot && reject.limit != LimitKind::circuit)
+        r.rate_limit = reject.rate_limit;
     r.limit_name = to_string(reject.limit);
     return r;
 }
@@ -65,15 +82,36 @@ struct LimitSet {
     std::optional<ClientLimit> client;
 };
 
+// A backend definition the engine acts on (one with a proxy limit or a circuit breaker); its
+// addresses are the directory's (discovery/directory.hpp), kept fresh while the engine runs.
 struct BackendTarget {
-    std::size_t slot;  // its address set in the directory's snapshots
-    SharedLimit proxy;
+    std::size_t slot = 0;  // its address set in the directory's snapshots
+    std::optional<SharedLimit> proxy;
+    std::optional<uint32_t> breaker;  // index into Impl::breakers
 };
 
 struct EndpointState {
     std::optional<BotDetector> bots;
     LimitSet limits;
-    std::vector<BackendTarget> proxied_backends;  // only backends with qos/ratelimit/proxy
+    std::vector<BackendTarget> backends;  // only backends with a proxy limit or a breaker
+    uint64_t timeout_ns = config::kDefaultTimeoutNs;
+};
+
+// "Which backend does this request go to": the endpoint's backends one of whose addresses (in the
+// directory's current snapshot) is the flow's destination address and port. The one place that
+// answers it.
+template <typename Visit>
+void for_each_target(EndpointState& state, const discovery::Snapshot& addresses,
+                     const RequestInfo& request, Visit&& visit) {
+    for (auto& backend : state.backends)
+        if (addresses.serves(backend.slot, request.backend, request.backend_port)) visit(backend);
+}
+
+struct BreakerSlot {
+    CircuitBreaker breaker;
+    std::string name;     // as configured (KrakenD logs it as it is, even empty)
+    std::string backend;  // JSON path
+    bool log_status_change = false;
 };
 
 LimitSet make_limits(const config::RateLimit& rl, const ClientTableOptions& table,
@@ -143,6 +181,19 @@ struct PolicyEngine::Impl {
         return r;
     }
 
+    std::vector<BreakerSlot> breakers;
+    config::BreakerFailures breaker_failures = config::BreakerFailures::server_errors;
+    std::function<void(const std::string&)> log;
+
+    // Logs the breaker's changes of state as KrakenD does (log_status_change).
+    void note_changes(BreakerSlot& slot) {
+        CircuitBreaker::Change change;
+        while (slot.breaker.take_change(change))
+            if (slot.log_status_change && log)
+                log(fmt::format("[CB] Circuit breaker named '{}' went from '{}' to '{}'", slot.name,
+                                to_string(change.from), to_string(change.to)));
+    }
+
     // Runs one LimitSet; returns a rejection or nothing.
     std::optional<Reject> apply(LimitSet& set, LimitKind shared_kind, LimitKind client_kind,
                                 const RequestInfo& request, const http::EndpointMatch* match,
@@ -194,6 +245,8 @@ Result<PolicyEngine> PolicyEngine::create(const config::Config& config, Clock cl
     impl.clock = clock ? std::move(clock) : monotonic_clock();
     impl.trusted_proxies = config.gateway.trusted_proxies;
     impl.service_all_paths = config.gateway.service_limit_all_paths;
+    impl.breaker_failures = config.gateway.breaker_failures;
+    const uint64_t start = impl.clock();
     const ClientTableOptions table = ClientTableOptions::from(config.gateway.flows);
     impl.service_bots = XT_TRY(make_bot_detector(config.bot_detector)
                                    .map_error(reword("$.extra_config[\"security/bot-detector\"]: {}")));
@@ -209,15 +262,24 @@ Result<PolicyEngine> PolicyEngine::create(const config::Config& config, Clock cl
         if (ep.router_limit)
             state.limits = make_limits(*ep.router_limit, table,
                                        ep.client_prefixes.value_or(config.gateway.client_prefixes));
+        state.timeout_ns = ep.timeout_ns;
         for (std::size_t b = 0; b < ep.backends.size(); ++b) {
             const auto& backend = ep.backends[b];
-            if (!backend.proxy_limit) continue;
+            if (!backend.proxy_limit && !backend.circuit_breaker) continue;
             const auto slot = directory->slot({i, b});
             if (!slot)
                 return failf(ErrorKind::invalid_input, "{}: not in the backend directory (built from "
                              "another config?)", backend.json_path);
-            state.proxied_backends.push_back(
-                BackendTarget{*slot, SharedLimit{bucket_params(*backend.proxy_limit), {}}});
+            BackendTarget target;
+            target.slot = *slot;
+            if (backend.proxy_limit) target.proxy = SharedLimit{bucket_params(*backend.proxy_limit), {}};
+            if (const auto& cb = backend.circuit_breaker) {
+                // One breaker per backend definition, as KrakenD builds one per backend.
+                target.breaker = static_cast<uint32_t>(impl.breakers.size());
+                impl.breakers.push_back(BreakerSlot{CircuitBreaker(BreakerSettings::from(*cb), start),
+                                                    cb->name, backend.json_path, cb->log_status_change});
+            }
+            state.backends.push_back(std::move(target));
         }
         impl.endpoints.push_back(std::move(state));
     }
@@ -262,11 +324,27 @@ Decision PolicyEngine::decide(const RequestInfo& request) {
                             &*match, endpoint, now))
         return rejected(*r);
 
+    // The backends this request goes to: the first with a breaker judges it (several backend
+    // definitions of one endpoint on the same host:port cannot be told apart on the wire).
+    std::vector<SharedLimit*> hit;  // allocates only when a proxy limit applies
+    std::optional<uint32_t> judging;  // index into impl.breakers
+    for_each_target(state, impl.backends->current(), request, [&](BackendTarget& backend) {
+        if (backend.proxy) hit.push_back(&*backend.proxy);
+        if (backend.breaker && !judging) judging = backend.breaker;
+    });
+    BreakerSlot* breaker = judging ? &impl.breakers[*judging] : nullptr;
+    if (breaker && !breaker->breaker.would_admit(now)) {
+        const auto refused = breaker->breaker.before_request(now);
+        impl.note_changes(*breaker);
+        Reject r;
+        r.status = 503;
+        r.limit = LimitKind::circuit;
+        r.endpoint = endpoint;
+        r.retry_after_s = whole_seconds_at_least_one(refused.retry_after_ns);
+        return rejected(r);
+    }
+
     // Proxy limits: look at every matching backend first, so a refusal takes no token anywhere.
-    std::vector<SharedLimit*> hit;
-    const discovery::Snapshot& addresses = impl.backends->current();
-    for (auto& backend : state.proxied_backends)
-        if (addresses.serves(backend.slot, request.backend, request.backend_port)) hit.push_back(&backend.proxy);
     SharedLimit* refusing = nullptr;
     uint64_t longest_wait = 0;
     for (SharedLimit* limit : hit) {
@@ -281,8 +359,46 @@ Decision PolicyEngine::decide(const RequestInfo& request) {
     if (refusing) return rejected(make_reject(503, LimitKind::proxy, refusing->params, longest_wait, endpoint));
     for (SharedLimit* limit : hit) limit->bucket.take(limit->params, now);
 
+    Allow allowed;
+    allowed.endpoint = endpoint;
+    if (breaker) {
+        const auto admitted = breaker->breaker.before_request(now);
+        impl.note_changes(*breaker);
+        allowed.breaker = BreakerTicket{*judging, admitted.generation};
+        allowed.response_timeout_ns = state.timeout_ns;
+    }
     ++impl.counters.allowed;
-    return Allow{endpoint};
+    return allowed;
+}
+
+void PolicyEngine::backend_result(const BreakerTicket& ticket, BackendOutcome outcome, unsigned status) {
+    Impl& impl = *impl_;
+    if (ticket.breaker >= impl.breakers.size()) return;
+    BreakerSlot& slot = impl.breakers[ticket.breaker];
+    slot.breaker.after_request(ticket.generation, classify(outcome, status, impl.breaker_failures),
+                               impl.clock());
+    impl.note_changes(slot);
+}
+
+void PolicyEngine::set_log(std::function<void(const std::string&)> log) { impl_->log = std::move(log); }
+
+std::vector<PolicyEngine::BreakerView> PolicyEngine::breakers() {
+    Impl& impl = *impl_;
+    const uint64_t now = impl.clock();
+    std::vector<BreakerView> out;
+    out.reserve(impl.breakers.size());
+    for (auto& slot : impl.breakers) {
+        BreakerView v;
+        v.name = slot.name.empty() ? slot.backend : slot.name;
+        v.backend = slot.backend;
+        v.state = slot.breaker.state(now);
+        impl.note_changes(slot);
+        v.consecutive_failures = slot.breaker.consecutive_failures();
+        v.failures = slot.breaker.failures();
+        v.opens = slot.breaker.opens();
+        out.push_back(std::move(v));
+    }
+    return out;
 }
 
 PolicyEngine::Counters PolicyEngine::counters() const { return impl_->counters; }

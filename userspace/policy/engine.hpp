@@ -7,9 +7,13 @@
 //   4. the endpoint's security/bot-detector -> 403 (KrakenD's handler factory wraps the endpoint's
 //      rate limit in the bot detector, so a bot spends no endpoint token)
 //   5. qos/ratelimit/router   shared bucket -> 503, per-client bucket -> 429
-//   6. qos/ratelimit/proxy    the buckets of the endpoint's backends whose `host` is the flow's
-//                             destination address and port -> 503 (the addresses come from a
-//                             discovery::BackendDirectory: names and SRV sets kept fresh)
+//   6. qos/circuit-breaker    the breaker of the backend the request goes to (the endpoint's
+//                             backend whose `host` is the flow's destination address and port;
+//                             the addresses come from a discovery::BackendDirectory: names and SRV
+//                             sets kept fresh) -> 503 while open, or half-open with its probe out
+//   7. qos/ratelimit/proxy    the buckets of those backends -> 503
+// (KrakenD wraps the proxy limit inside the breaker, so it is asked first; unlike KrakenD, a
+// request the proxy limit refuses is not a breaker failure: it never reached the backend.)
 // As in KrakenD's middleware chain, a token taken at one step stays taken when a later step
 // refuses. A client limit whose key is missing from the request (no such header) answers 429, as
 // KrakenD does. Client identity:
@@ -37,6 +41,7 @@
 #include "http/rejection.hpp"
 #include "policy/bot_detector.hpp"
 #include "common/result.hpp"
+#include "policy/circuit_breaker.hpp"
 
 namespace xt::policy {
 
@@ -58,13 +63,34 @@ struct RequestInfo {
     uint16_t backend_port = 0;
 };
 
-enum class LimitKind { service, service_client, endpoint, endpoint_client, proxy, bot };
-inline constexpr std::size_t kLimitKinds = static_cast<std::size_t>(LimitKind::bot) + 1;
+enum class LimitKind { service, service_client, endpoint, endpoint_client, proxy, bot, circuit };
+inline constexpr std::size_t kLimitKinds = static_cast<std::size_t>(LimitKind::circuit) + 1;
 const char* to_string(LimitKind kind);
+
+// A request admitted by a breaker: give it back with the request's outcome
+// (PolicyEngine::backend_result).
+struct BreakerTicket {
+    uint32_t breaker = 0;     // index into PolicyEngine::breakers()
+    uint64_t generation = 0;  // CircuitBreaker::Admission::generation
+};
 
 struct Allow {
     std::optional<std::size_t> endpoint;  // index into Config::endpoints; none = unmatched
+    std::optional<BreakerTicket> breaker;  // the request goes to a backend with a breaker
+    uint64_t response_timeout_ns = 0;      // with a breaker: the endpoint's `timeout`
 };
+
+// How a request the gateway forwarded to a backend ended, as the wire showed it.
+enum class BackendOutcome {
+    response,  // a status line (classified by the "breaker_failures" setting)
+    reset,     // the backend reset or closed the connection with the request unanswered
+    timeout,   // no response head within the endpoint's `timeout`
+    released,  // neither: the client hung up, or the response could no longer be followed
+};
+
+// Whether a backend's response status is a breaker failure: 5xx by default, or anything but 200
+// and 201 (KrakenD's default status handler) with "breaker_failures": "strict".
+BreakerResult classify(BackendOutcome outcome, unsigned status, config::BreakerFailures mode);
 
 struct Reject {
     unsigned status = 429;
@@ -96,6 +122,22 @@ public:
     PolicyEngine& operator=(PolicyEngine&&) noexcept;
 
     Decision decide(const RequestInfo& request);
+    // The outcome of a request a breaker admitted (Allow::breaker).
+    void backend_result(const BreakerTicket& ticket, BackendOutcome outcome, unsigned status);
+
+    // KrakenD's log line on every change of a breaker whose log_status_change is set.
+    void set_log(std::function<void(const std::string&)> log);
+
+    struct BreakerView {
+        std::string name;     // `name`, or the backend's JSON path when it has none
+        std::string backend;  // the backend's JSON path
+        BreakerState state = BreakerState::closed;
+        uint64_t consecutive_failures = 0;
+        uint64_t failures = 0;  // counted since start
+        uint64_t opens = 0;
+    };
+    // Every breaker, in config order (an open one whose timeout passed shows half-open).
+    std::vector<BreakerView> breakers();
 
     struct Counters {
         uint64_t allowed = 0;
