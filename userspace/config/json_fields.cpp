@@ -146,6 +146,21 @@ std::optional<std::vector<std::string>> Fields::string_list(std::string_view key
     return out;
 }
 
+std::optional<std::vector<Cidr>> Fields::cidr_list(std::string_view key) {
+    auto list = string_list(key);
+    if (!list) return std::nullopt;
+    std::vector<Cidr> out;
+    for (std::size_t i = 0; i < list->size(); ++i) {
+        auto cidr = parse_cidr((*list)[i]);
+        if (!cidr)
+            problems_.error((path_ / key)[i], fmt::format("expected an address or CIDR such as "
+                                                          "\"10.0.0.0/8\": {}", cidr.error().message));
+        else
+            out.push_back(*cidr);
+    }
+    return out;
+}
+
 void Fields::reject_unknown(std::initializer_list<std::string_view> known) {
     if (!object_) return;
     for (const auto& [key, value] : object_->items()) {

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/json_path.hpp"
+#include "input/address.hpp"
 
 namespace xt::config {
 
@@ -53,6 +54,9 @@ public:
     // Go duration syntax ("1s", "10m", "1m30s"); strictly positive.
     std::optional<uint64_t> duration_ns(std::string_view key);
     std::optional<std::vector<std::string>> string_list(std::string_view key);
+    // An array of addresses or CIDRs ("10.0.0.0/8", "2001:db8::1"); every bad entry is a problem at
+    // its index, and the good ones are kept.
+    std::optional<std::vector<Cidr>> cidr_list(std::string_view key);
 
     // Records an error for every member outside `known` (annotations excepted), as KrakenD's schema
     // does with additionalProperties: false.

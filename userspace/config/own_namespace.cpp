@@ -3,6 +3,8 @@
 
 #include "own_namespace.hpp"
 
+#include "autoban_block.hpp"
+
 #include "common/rate.hpp"
 #include "input/bridge.hpp"
 #include "input/http_ports.hpp"
@@ -130,7 +132,8 @@ GatewaySettings parse_own_namespace(const json& block, const JsonPath& at, Probl
     Fields fields(block, at, problems);
     if (!fields.valid()) return out;
     fields.reject_unknown({"iface", "peer", "http_ports", "trusted_proxies", "service_limit_scope",
-                           "l3", "flows", "on_uninspectable", "ipv4_prefix", "ipv6_prefix"});
+                           "l3", "flows", "on_uninspectable", "ipv4_prefix", "ipv6_prefix",
+                           "autoban"});
     parse_client_prefixes(fields, at, problems, out.client_prefixes);
     for (const char* key : {"iface", "peer"}) {
         auto name = fields.string(key);
@@ -164,17 +167,7 @@ GatewaySettings parse_own_namespace(const json& block, const JsonPath& at, Probl
                                    problem.message);
         }
     }
-    if (auto list = fields.string_list("trusted_proxies")) {
-        for (std::size_t i = 0; i < list->size(); ++i) {
-            auto cidr = parse_cidr((*list)[i]);
-            if (!cidr)
-                problems.error((at / "trusted_proxies")[i],
-                               fmt::format("expected an address or CIDR such as \"10.0.0.0/8\": {}",
-                                           cidr.error().message));
-            else
-                out.trusted_proxies.push_back(*cidr);
-        }
-    }
+    if (auto list = fields.cidr_list("trusted_proxies")) out.trusted_proxies = std::move(*list);
     if (auto scope = fields.string("service_limit_scope")) {
         if (*scope == "all")
             out.service_limit_all_paths = true;
@@ -195,6 +188,7 @@ GatewaySettings parse_own_namespace(const json& block, const JsonPath& at, Probl
     }
     if (const json* v = fields.get("l3")) parse_l3(*v, at / "l3", problems, out.l3);
     if (const json* v = fields.get("flows")) parse_flows(*v, at / "flows", problems, out.flows);
+    if (const json* v = fields.get("autoban")) out.autoban = parse_autoban(*v, at / "autoban", problems);
     return out;
 }
 

@@ -57,6 +57,7 @@ const char* to_string(LimitKind kind) {
     case LimitKind::endpoint: return "endpoint";
     case LimitKind::endpoint_client: return "client";
     case LimitKind::proxy: return "proxy";
+    case LimitKind::bot: return "bot";
     }
     return "?";
 }
@@ -142,6 +143,7 @@ struct PolicyEngine::Impl {
     std::vector<Cidr> trusted_proxies;
     bool service_all_paths = true;
     Counters counters;
+    RejectionObserver observer;
 
     // Runs one LimitSet; returns a rejection or nothing.
     std::optional<Reject> apply(LimitSet& set, LimitKind shared_kind, LimitKind client_kind,
@@ -230,6 +232,7 @@ Decision PolicyEngine::decide(const RequestInfo& request) {
 
     auto rejected = [&](Reject r) -> Decision {
         ++impl.counters.rejected[static_cast<int>(r.limit)];
+        if (impl.observer) impl.observer(request, r);
         return r;
     };
 
@@ -272,6 +275,10 @@ Decision PolicyEngine::decide(const RequestInfo& request) {
 
     ++impl.counters.allowed;
     return Allow{endpoint};
+}
+
+void PolicyEngine::set_rejection_observer(RejectionObserver observer) {
+    impl_->observer = std::move(observer);
 }
 
 PolicyEngine::Counters PolicyEngine::counters() const { return impl_->counters; }

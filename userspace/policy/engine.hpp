@@ -51,7 +51,7 @@ struct RequestInfo {
     uint16_t backend_port = 0;
 };
 
-enum class LimitKind { service, service_client, endpoint, endpoint_client, proxy };
+enum class LimitKind { service, service_client, endpoint, endpoint_client, proxy, bot };
 const char* to_string(LimitKind kind);
 
 struct Allow {
@@ -84,10 +84,14 @@ public:
 
     Decision decide(const RequestInfo& request);
 
+    // Called with every Reject decide() returns, before it returns it (automatic bans count them).
+    using RejectionObserver = std::function<void(const RequestInfo&, const Reject&)>;
+    void set_rejection_observer(RejectionObserver observer);
+
     struct Counters {
         uint64_t allowed = 0;
         uint64_t unmatched = 0;
-        uint64_t rejected[5] = {};  // by LimitKind
+        uint64_t rejected[6] = {};  // by LimitKind
         uint64_t clients_forgotten = 0;          // full client buckets dropped to make room
         uint64_t client_overflow_requests = 0;   // new clients that met a full client table
         uint64_t client_overflow_episodes = 0;   // stretches of time with a full table
