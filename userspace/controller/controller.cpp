@@ -21,6 +21,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "controller/autoban_writer.hpp"
 #include "controller/daemon_config.hpp"
 #include "flow/flow_table.hpp"
 #include "maps/gateway_maps.hpp"
@@ -100,7 +101,9 @@ struct Controller::State {
     GatewayMaps gateway;
     GatewayPorts ports;
     // Declaration order is destruction order reversed: the engine (sockets) goes first, the
-    // table before the policy engine it points to.
+    // table before the policy engine it points to, the policy engine before the autoban writer
+    // its rejection observer calls.
+    std::unique_ptr<AutobanWriter> autoban;
     std::unique_ptr<policy::PolicyEngine> policy;
     std::unique_ptr<flow::FlowTable> table;
     std::unique_ptr<afxdp::Engine> engine;
@@ -238,7 +241,7 @@ void Controller::State::report(uint64_t elapsed_ns) {
         "tombstones_full {} | "
         "frames rx A {} B {}, tx A {} B {}, injected {} | "
         "tx_ring_full {} inject_failed {} fill_short {} | bypass entries +{} -{} (errors {}) | "
-        "body skips {} (+{} -{}), {:.1f} MB not seen",
+        "body skips {} (+{} -{}), {:.1f} MB not seen | {}",
         table->size(), c.flows_created, c.flows_closed, c.flows_expired, c.flows_evicted,
         c.refused_full, c.bypassed_flows, c.bypass_tunnel, c.requests, per_s(c.requests, last.requests),
         c.rejected, per_s(c.rejected, last.rejected), c.responses, pc.client_overflow_requests,
@@ -247,7 +250,8 @@ void Controller::State::report(uint64_t elapsed_ns) {
         c.uninspectable_h2c, c.uninspectable_gap, c.responses_unfollowed, c.tombstones_full,
         e.rx[0], e.rx[1], e.tx[0], e.tx[1], e.injected, e.tx_ring_full, e.inject_failed, e.fill_short,
         bypass_entries_written, bypass_entries_expired, bypass_write_errors, c.body_skips,
-        body_skips_written, body_skips_removed, static_cast<double>(c.body_bytes_skipped) / 1e6));
+        body_skips_written, body_skips_removed, static_cast<double>(c.body_bytes_skipped) / 1e6,
+        autoban->stats()));
     reported = c;
 }
 
@@ -294,6 +298,13 @@ Result<std::unique_ptr<Controller>> Controller::create(config::Config config, Co
 
     state->policy = std::make_unique<policy::PolicyEngine>(
         XT_TRY(policy::PolicyEngine::create(config, policy::monotonic_clock())));
+    state->autoban = std::make_unique<AutobanWriter>(config, state->maps, state->log);
+    if (!config.gateway.autoban.rules.empty())
+        state->policy->set_rejection_observer(
+            [writer = state->autoban.get()](const policy::RequestInfo& request,
+                                            const policy::Reject& reject) {
+                writer->on_reject(request, reject);
+            });
     state->table = std::make_unique<flow::FlowTable>(flow::FlowTableOptions::from(config.gateway),
                                                      *state->policy, policy::monotonic_clock());
 
@@ -350,6 +361,7 @@ Status Controller::run(const std::atomic<bool>& stop) {
             s.note_kernel_activity();
             s.table->expire_idle();
             s.note_client_overflow();
+            s.autoban->note_episodes();
             last_sweep = now;
         }
         if (now - last_bypass_sweep >= kBypassSweepIntervalNs) {
