@@ -8,7 +8,7 @@ namespace xt::config {
 namespace {
 
 // A window holds one timestamp per counted rejection: the bound keeps a window's memory small.
-constexpr uint64_t kMaxCount = 10'000;
+constexpr uint64_t kMaxCount = 1000;
 
 std::optional<AutobanRule> parse_rule(const json& block, const JsonPath& at, Problems& problems) {
     return read_closed_block<AutobanRule>(
@@ -26,18 +26,15 @@ std::optional<AutobanRule> parse_rule(const json& block, const JsonPath& at, Pro
                                                           "rate limit) or \"bot\" (403s of the bot "
                                                           "detector), got {}", quote(*on)));
             }
-            if (auto count = fields.whole("count", false, kMaxCount)) {
-                if (*count == 0)
-                    problems.error(at / "count", "expected 1 or more, got number 0");
-                else
-                    rule.count = *count;
-            }
+            const auto count = fields.positive("count", kMaxCount);
+            if (count) rule.count = *count;
+            const bool count_ok = count || !fields.has("count");
             if (auto within = fields.duration_ns("within")) rule.within_ns = *within;
-            if (rule.count > 1 && rule.within_ns == 0 && !fields.has("within"))
+            if (count_ok && rule.count > 1 && rule.within_ns == 0 && !fields.has("within"))
                 problems.error(at / "within", fmt::format("required when count is more than 1: the "
                                                           "sliding window the {} rejections must fall "
                                                           "in (e.g. \"10s\")", rule.count));
-            if (rule.count == 1 && rule.within_ns != 0)
+            if (count_ok && rule.count == 1 && rule.within_ns != 0)
                 problems.warn(at / "within", "has no effect with count 1 (the first rejection bans)");
             if (auto ban_for = fields.duration_ns("ban_for"))
                 rule.ban_for_ns = *ban_for;
@@ -69,16 +66,8 @@ Autoban parse_autoban(const json& block, const JsonPath& at, Problems& problems)
             if (auto rule = parse_rule((*rules)[i], (at / "rules")[i], problems))
                 out.rules.push_back(std::move(*rule));
     if (auto never = fields.cidr_list("never")) out.never = std::move(*never);
-    auto positive = [&](std::string_view key, uint64_t max, uint64_t& target) {
-        if (auto v = fields.whole(key, false, max)) {
-            if (*v == 0)
-                problems.error(at / key, "expected 1 or more, got number 0");
-            else
-                target = *v;
-        }
-    };
-    positive("max_bans_per_minute", 1'000'000, out.max_bans_per_minute);
-    positive("max_windows", 16'777'216, out.max_windows);
+    if (auto v = fields.positive("max_bans_per_minute", 1'000'000)) out.max_bans_per_minute = *v;
+    if (auto v = fields.positive("max_windows", 16'777'216)) out.max_windows = *v;
     return out;
 }
 

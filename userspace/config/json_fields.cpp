@@ -97,6 +97,15 @@ std::optional<uint64_t> Fields::whole(std::string_view key, bool required, uint6
     return out;
 }
 
+std::optional<uint64_t> Fields::positive(std::string_view key, uint64_t max) {
+    auto v = whole(key, false, max);
+    if (v && *v == 0) {
+        problems_.error(path_ / key, "expected 1 or more, got number 0");
+        return std::nullopt;
+    }
+    return v;
+}
+
 std::optional<std::string> Fields::string(std::string_view key, bool required) {
     const json* v = typed(key, required, "a string", [](const json& j) { return j.is_string(); });
     if (!v) return std::nullopt;

@@ -49,6 +49,8 @@ public:
     // A non-negative whole number (2.0 is accepted, 2.5 and -1 are not), at most `max`.
     std::optional<uint64_t> whole(std::string_view key, bool required = false,
                                   uint64_t max = UINT64_MAX);
+    // The same, at least 1 (0 is a problem: "expected 1 or more").
+    std::optional<uint64_t> positive(std::string_view key, uint64_t max = UINT64_MAX);
     std::optional<std::string> string(std::string_view key, bool required = false);
     std::optional<bool> boolean(std::string_view key);
     // Go duration syntax ("1s", "10m", "1m30s"); strictly positive.

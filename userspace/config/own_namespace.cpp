@@ -69,12 +69,7 @@ void parse_flows(const json& block, const JsonPath& at, Problems& problems, Flow
                            "max_clients_per_limit", "max_head_bytes", "on_clients_full",
                            "overflow_clients"});
     auto positive = [&](std::string_view key, uint64_t max, uint64_t& target) {
-        if (auto v = fields.whole(key, false, max)) {
-            if (*v == 0)
-                problems.error(at / key, "expected 1 or more, got number 0");
-            else
-                target = *v;
-        }
+        if (auto v = fields.positive(key, max)) target = *v;
     };
     positive("max_flows", 16'777'216, out.max_flows);
     // A request head must fit: below 1 KiB even ordinary requests would be cut.
