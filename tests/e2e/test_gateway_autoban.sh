@@ -11,7 +11,7 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/gateway_lib.sh"
 e2e_init gateway_autoban nginx curl jq
 
-COUNT=5 BAN_FOR_S=8
+COUNT=5 BAN_FOR_S=20
 DAEMON_STATS_INTERVAL=1s
 gw_lab_up
 nginx_start
@@ -106,7 +106,7 @@ assert_eq "ban lines after the restart" 0 "$(tail -n +"$((log_lines + 1))" "$XT_
 assert_contains "stats line after the restart" "$(daemon_counters)" "| autoban banned 0,"
 
 step "the ban expires after ${BAN_FOR_S}s and C4 is served again"
-for _ in $(seq 150); do
+for _ in $(seq 300); do
   [[ $(bans_json | jq length) == 0 ]] && break
   sleep 0.1
 done

@@ -4,31 +4,43 @@
 
 #include "input/address.hpp"
 #include "maps/bans.hpp"
+#include "maps/pin_root_lock.hpp"
 
 namespace xt::controller {
-
-namespace {
-
-// A lookup that fails says "not banned": the write that follows then re-bans (add_bans replaces a
-// ban in place) or reports the map's error itself.
-policy::BanLookup box_lookup(const InterfaceMaps& maps) {
-    return [&maps](const xt_addr& address) {
-        auto banned = is_banned(maps, address);
-        return banned && *banned;
-    };
-}
-
-}  // namespace
 
 AutobanWriter::AutobanWriter(const config::Config& config, const InterfaceMaps& maps, LogSink log)
     : maps_(maps),
       log_(std::move(log)),
-      autoban_(config, policy::monotonic_clock(), box_lookup(maps)),
+      autoban_(config, policy::monotonic_clock(), [this](const xt_addr& a) { return is_banned(a); }),
       max_bans_per_minute_(config.gateway.autoban.max_bans_per_minute),
       max_windows_(config.gateway.autoban.max_windows) {}
 
+// Queued, or in the box. A lookup that fails says "not banned": the write that follows then re-bans
+// (add_bans replaces a ban in place) or reports the map's error itself.
+bool AutobanWriter::is_banned(const xt_addr& address) const {
+    for (const auto& order : queued_)
+        if (order.address == address) return true;
+    auto banned = xt::is_banned(maps_, address);
+    return banned && *banned;
+}
+
 void AutobanWriter::on_reject(const policy::RequestInfo& request, const policy::Reject& reject) {
-    if (auto order = autoban_.on_reject(request, reject)) write(*order);
+    if (auto order = autoban_.on_reject(request, reject)) queued_.push_back(std::move(*order));
+}
+
+void AutobanWriter::flush() {
+    if (queued_.empty()) return;
+    auto lock = PinRootLock::try_acquire();
+    if (lock && !*lock) return;  // a CLI command holds it: next round
+    if (!lock) {
+        write_errors_ += queued_.size();
+        if (log_) log_(fmt::format("autoban: cannot write {} ban{}: {}", queued_.size(),
+                                   queued_.size() == 1 ? "" : "s", lock.error().message));
+        queued_.clear();
+        return;
+    }
+    for (const auto& order : queued_) write(order);  // add_bans takes the lock we hold (re-entrant)
+    queued_.clear();
 }
 
 void AutobanWriter::write(const policy::BanOrder& order) {

@@ -356,6 +356,7 @@ Status Controller::run(const std::atomic<bool>& stop) {
             if (result = drain(*s.engine, handler); !result) break;
             s.flush_bypasses(monotonic_now_ns());
         }
+        s.autoban->flush();
         now = monotonic_now_ns();
         if (now - last_sweep >= kSweepIntervalNs) {
             s.note_kernel_activity();
@@ -378,6 +379,7 @@ Status Controller::run(const std::atomic<bool>& stop) {
     // that TCP would have to retransmit.
     if (auto cleared = clear_heartbeat(s.gateway); !cleared && result) result = cleared;
     if (result) (void)drain(*s.engine, handler);
+    s.autoban->flush();
     s.report(monotonic_now_ns() - last_report);
     return result;
 }
