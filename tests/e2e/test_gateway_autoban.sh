@@ -6,16 +6,18 @@
 #     controller and a reason naming the rule and the endpoint, while a bystander is served; nginx
 #     served exactly the 200s the clients saw;
 #   - restarting the daemon keeps the ban (pinned map) and writes no second one;
-#   - the ban expires after `ban_for` and the client is served again.
+#   - the ban expires after `ban_for` and the client is served again;
+#   - in a full ban box (attach --size bans=1024, filled by the operator) the ban is refused and
+#     counted (`refused`), and no ban is dropped to make room.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/gateway_lib.sh"
 e2e_init gateway_autoban nginx curl jq
 
-COUNT=5 BAN_FOR_S=20
+COUNT=5 BAN_FOR_S=20 BANS_MAX=1024
 DAEMON_STATS_INTERVAL=1s
 gw_lab_up
 nginx_start
-gw_attach
+gw_attach --size bans=$BANS_MAX
 cat >"$XT_TMP/gateway.json" <<EOF2
 {
   "version": 3,
@@ -113,5 +115,26 @@ done
 assert_eq "bans after expiry" 0 "$(bans_json | jq length)"
 assert_eq "C4 /free after expiry" 200 "$(code_of 4 /free --interface "$C4")"
 assert_eq "C4 /limited after expiry (bucket refilled)" 200 "$(code_of 4 /limited --interface "$C4")"
+
+step "a full ban box: the automatic ban is refused and counted, no ban is dropped"
+"$PY" -c 'import ipaddress, sys
+for i in range(int(sys.argv[1])): print(ipaddress.IPv4Address((100 << 24 | 64 << 16) + i))' "$BANS_MAX" >"$XT_TMP/fill.txt"
+xargs -a "$XT_TMP/fill.txt" ip netns exec "$NS_E" "$XT_CLI" ban add --iface "$IF_A" --for 10m --reason fill \
+  >/dev/null 2>&1 || true  # the last few may not fit beside entries not yet reaped: full either way
+assert_eq "bans (the box is full)" "$BANS_MAX" "$(bans_json | jq length)"
+codes=""
+for _ in $(seq 20); do
+  codes+="$(code_of 4 /limited --interface "$C4" --max-time 1) "
+  (($(grep -o '429' <<<"$codes" | wc -l) == COUNT)) && break
+done
+log "C4: $codes"
+assert_eq "429s" "$COUNT" "$(grep -o '429' <<<"$codes" | wc -l)"
+assert_eq "C4 still answered (not banned)" 200 "$(code_of 4 /free --interface "$C4")"
+bans=$(bans_json)
+assert_eq "bans (none dropped, none added)" "$BANS_MAX" "$(jq length <<<"$bans")"
+assert_eq "fill bans kept" "$BANS_MAX" "$(jq '[.[] | select(.reason == "fill")] | length' <<<"$bans")"
+sleep 1.2
+assert_contains "stats line" "$(daemon_counters)" "| autoban banned 0, suppressed 0 (rate), refused 1 (ban box full),"
+assert_contains "daemon log" "$(cat "$XT_TMP/daemon.log")" "autoban: the ban box is full: $C4 not banned"
 log "daemon: $(daemon_counters)"
 daemon_stop
