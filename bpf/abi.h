@@ -161,8 +161,7 @@ XT_ABI_INLINE __u32 xt_host_bucket(const struct xt_addr *a)
 
 /* ---- ban box ---------------------------------------------------------------------------------- */
 
-/* Who wrote a ban. Today every ban comes from the operator (the CLI); the controller writes none
- * yet, and XT_BAN_BY_CONTROLLER is reserved so that its bans can be told apart once it does. */
+/* Who wrote a ban: the operator (the CLI), or the controller (automatic bans, `autoban`). */
 enum xt_ban_origin {
 	XT_BAN_BY_OPERATOR = 0,
 	XT_BAN_BY_CONTROLLER = 1,

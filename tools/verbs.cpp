@@ -188,8 +188,9 @@ A bare address is a /32 or /128; a CIDR with host bits set is refused with a hin
         .description = R"(A banned source address is dropped (counter `banned`) until its deadline. Banning again replaces the
 deadline and the reason. Expired bans stop matching at once; the first packet after the deadline
 removes the entry (and `ban add`/`ban del` sweep what is left), and `ban list` shows live bans only.
-Bans are for addresses; use `ip deny` for ranges. The map records an origin (`operator` for the
-CLI; `controller` is reserved for bans written by `xdp-throttled`, which does not write any yet).
+Bans are for addresses; use `ip deny` for ranges. The map records an origin: `operator` for the
+CLI, `controller` for the bans `xdp-throttled` writes itself (its `autoban` rules, see "Automatic
+bans" in README.md); `ban del` lifts either kind.
 
 The ban box holds 65,536 bans by default (`attach --size bans=N`; `status` shows how many it
 holds). It never drops a ban to make room: when it is full, `ban add` bans what it can

@@ -49,9 +49,9 @@ gw_lab_up() {
 # In the edge namespace: the CLI and the daemon.
 xte() { ip netns exec "$NS_E" "$XT_CLI" "$@"; }
 
-gw_attach() { # attach A --peer B (the kernel bridge), then wait for the client to reach the server
+gw_attach() { # [ATTACH ARGS...]: attach A --peer B (the kernel bridge), then wait for the client to reach the server
   local out
-  out=$(xte attach "$IF_A" --peer "$IF_B" 2>&1) || fail "xdp-throttle attach $IF_A --peer $IF_B: $out"
+  out=$(xte attach "$IF_A" --peer "$IF_B" "$@" 2>&1) || fail "xdp-throttle attach $IF_A --peer $IF_B $*: $out"
   log "$out"
   for _ in $(seq 50); do
     ip netns exec "$NS_C" ping -c 1 -W 1 "$S4" >/dev/null 2>&1 && return 0

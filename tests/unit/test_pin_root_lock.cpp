@@ -59,6 +59,40 @@ TEST_F(PinRootLockTest, NestedHoldersShareTheLockUntilTheLastGoes) {
     EXPECT_TRUE(free_for_another_process());
 }
 
+// The controller's way (automatic bans): never wait for another process.
+TEST_F(PinRootLockTest, TryAcquireGivesNothingWhileAnotherProcessHoldsIt) {
+    int ready[2], release[2];
+    ASSERT_EQ(pipe(ready), 0);
+    ASSERT_EQ(pipe(release), 0);
+    const pid_t holder = fork();
+    if (holder == 0) {
+        const int fd = ::open(xt::pin_root().c_str(), O_RDONLY | O_DIRECTORY);
+        const bool locked = fd >= 0 && flock(fd, LOCK_EX) == 0;
+        char c = locked ? 1 : 0;
+        (void)!write(ready[1], &c, 1);
+        (void)!read(release[0], &c, 1);
+        _exit(0);
+    }
+    char c = 0;
+    ASSERT_EQ(read(ready[0], &c, 1), 1);
+    ASSERT_EQ(c, 1);
+    {
+        auto busy = xt::PinRootLock::try_acquire();
+        ASSERT_TRUE(busy) << busy.error().message;
+        EXPECT_FALSE(busy->has_value());
+    }
+    (void)!write(release[1], &c, 1);
+    int status = 0;
+    waitpid(holder, &status, 0);
+    for (int fd : {ready[0], ready[1], release[0], release[1]}) close(fd);
+    auto taken = xt::PinRootLock::try_acquire();
+    ASSERT_TRUE(taken) << taken.error().message;
+    ASSERT_TRUE(taken->has_value());
+    EXPECT_FALSE(free_for_another_process());
+    auto nested = xt::PinRootLock::try_acquire();  // re-entrant, like acquire()
+    ASSERT_TRUE(nested && nested->has_value());
+}
+
 TEST_F(PinRootLockTest, MissingPinRootIsAnErrorNamingIt) {
     std::filesystem::remove_all(bpffs / "xdp-throttle");
     auto lock = xt::PinRootLock::acquire();

@@ -138,6 +138,28 @@ struct FlowLimits {
     uint64_t overflow_clients = 64;
 };
 
+// `autoban` in the "xdp-throttle" namespace: rejections that ban their client's L3 source address in
+// the XDP ban box (userspace/policy/autoban.hpp has the semantics). No rules: off.
+enum class AutobanOn { client_limit, bot };
+const char* to_string(AutobanOn on);
+
+struct AutobanRule {
+    std::string json_path;  // "$.extra_config[\"xdp-throttle\"].autoban.rules[0]"
+    AutobanOn on = AutobanOn::client_limit;
+    uint64_t count = 1;      // rejections of kind `on` ...
+    uint64_t within_ns = 0;  // ... within this sliding window (0 only when count is 1) ...
+    uint64_t ban_for_ns = 0; // ... ban the source for this long
+};
+
+struct Autoban {
+    std::vector<AutobanRule> rules;
+    std::vector<Cidr> never;  // never banned (nor are trusted_proxies)
+    uint64_t max_bans_per_minute = 100;
+    // Per-source sliding windows kept at most (all rules together); see examples/README.md for the
+    // memory cost and what happens when it is full.
+    uint64_t max_windows = 65536;
+};
+
 // What the controller does with a connection it cannot follow (a parse error, an oversized head, a
 // gap it cannot fill, h2c): close it (the default), or stop inspecting it and let the backend judge
 // (fail-open: the connection escapes every HTTP-layer limit from then on).
@@ -164,6 +186,7 @@ struct GatewaySettings {
     // (at least 1s, at most this).
     uint64_t resolve_interval_ns = 30'000'000'000;
     BreakerFailures breaker_failures = BreakerFailures::server_errors;
+    Autoban autoban;
 };
 
 // A namespace found in some extra_config that this project does not enforce, listed once.

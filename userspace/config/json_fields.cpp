@@ -97,6 +97,15 @@ std::optional<uint64_t> Fields::whole(std::string_view key, bool required, uint6
     return out;
 }
 
+std::optional<uint64_t> Fields::positive(std::string_view key, uint64_t max) {
+    auto v = whole(key, false, max);
+    if (v && *v == 0) {
+        problems_.error(path_ / key, "expected 1 or more, got number 0");
+        return std::nullopt;
+    }
+    return v;
+}
+
 std::optional<std::string> Fields::string(std::string_view key, bool required) {
     const json* v = typed(key, required, "a string", [](const json& j) { return j.is_string(); });
     if (!v) return std::nullopt;
@@ -143,6 +152,21 @@ std::optional<std::vector<std::string>> Fields::string_list(std::string_view key
         out.push_back(item.get<std::string>());
     }
     if (!ok) return std::nullopt;
+    return out;
+}
+
+std::optional<std::vector<Cidr>> Fields::cidr_list(std::string_view key) {
+    auto list = string_list(key);
+    if (!list) return std::nullopt;
+    std::vector<Cidr> out;
+    for (std::size_t i = 0; i < list->size(); ++i) {
+        auto cidr = parse_cidr((*list)[i]);
+        if (!cidr)
+            problems_.error((path_ / key)[i], fmt::format("expected an address or CIDR such as "
+                                                          "\"10.0.0.0/8\": {}", cidr.error().message));
+        else
+            out.push_back(*cidr);
+    }
     return out;
 }
 

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/json_path.hpp"
+#include "input/address.hpp"
 
 namespace xt::config {
 
@@ -48,11 +49,16 @@ public:
     // A non-negative whole number (2.0 is accepted, 2.5 and -1 are not), at most `max`.
     std::optional<uint64_t> whole(std::string_view key, bool required = false,
                                   uint64_t max = UINT64_MAX);
+    // The same, at least 1 (0 is a problem: "expected 1 or more").
+    std::optional<uint64_t> positive(std::string_view key, uint64_t max = UINT64_MAX);
     std::optional<std::string> string(std::string_view key, bool required = false);
     std::optional<bool> boolean(std::string_view key);
     // Go duration syntax ("1s", "10m", "1m30s"); strictly positive.
     std::optional<uint64_t> duration_ns(std::string_view key);
     std::optional<std::vector<std::string>> string_list(std::string_view key);
+    // An array of addresses or CIDRs ("10.0.0.0/8", "2001:db8::1"); every bad entry is a problem at
+    // its index, and the good ones are kept.
+    std::optional<std::vector<Cidr>> cidr_list(std::string_view key);
 
     // Records an error for every member outside `known` (annotations excepted), as KrakenD's schema
     // does with additionalProperties: false.

@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "autoban_block.hpp"
 #include "own_namespace.hpp"
 #include "qos_blocks.hpp"
 #include "ratelimit_blocks.hpp"
@@ -248,6 +249,7 @@ struct Loader {
         if (const json* endpoints = fields.typed("endpoints", false, "an array of endpoints", is_array))
             for (std::size_t i = 0; i < endpoints->size(); ++i)
                 parse_endpoint((*endpoints)[i], (at / "endpoints")[i], matcher);
+        note_autoban_reach(config, problems);
     }
 };
 

@@ -3,6 +3,8 @@
 
 #include "own_namespace.hpp"
 
+#include "autoban_block.hpp"
+
 #include "common/rate.hpp"
 #include "input/bridge.hpp"
 #include "input/duration.hpp"
@@ -68,12 +70,7 @@ void parse_flows(const json& block, const JsonPath& at, Problems& problems, Flow
                            "max_clients_per_limit", "max_head_bytes", "on_clients_full",
                            "overflow_clients"});
     auto positive = [&](std::string_view key, uint64_t max, uint64_t& target) {
-        if (auto v = fields.whole(key, false, max)) {
-            if (*v == 0)
-                problems.error(at / key, "expected 1 or more, got number 0");
-            else
-                target = *v;
-        }
+        if (auto v = fields.positive(key, max)) target = *v;
     };
     positive("max_flows", 16'777'216, out.max_flows);
     // A request head must fit: below 1 KiB even ordinary requests would be cut.
@@ -132,7 +129,7 @@ GatewaySettings parse_own_namespace(const json& block, const JsonPath& at, Probl
     if (!fields.valid()) return out;
     fields.reject_unknown({"iface", "peer", "http_ports", "trusted_proxies", "service_limit_scope",
                            "l3", "flows", "on_uninspectable", "ipv4_prefix", "ipv6_prefix",
-                           "resolve_interval", "breaker_failures"});
+                           "resolve_interval", "breaker_failures", "autoban"});
     parse_client_prefixes(fields, at, problems, out.client_prefixes);
     for (const char* key : {"iface", "peer"}) {
         auto name = fields.string(key);
@@ -166,17 +163,7 @@ GatewaySettings parse_own_namespace(const json& block, const JsonPath& at, Probl
                                    problem.message);
         }
     }
-    if (auto list = fields.string_list("trusted_proxies")) {
-        for (std::size_t i = 0; i < list->size(); ++i) {
-            auto cidr = parse_cidr((*list)[i]);
-            if (!cidr)
-                problems.error((at / "trusted_proxies")[i],
-                               fmt::format("expected an address or CIDR such as \"10.0.0.0/8\": {}",
-                                           cidr.error().message));
-            else
-                out.trusted_proxies.push_back(*cidr);
-        }
-    }
+    if (auto list = fields.cidr_list("trusted_proxies")) out.trusted_proxies = std::move(*list);
     if (auto scope = fields.string("service_limit_scope")) {
         if (*scope == "all")
             out.service_limit_all_paths = true;
@@ -216,6 +203,7 @@ GatewaySettings parse_own_namespace(const json& block, const JsonPath& at, Probl
     }
     if (const json* v = fields.get("l3")) parse_l3(*v, at / "l3", problems, out.l3);
     if (const json* v = fields.get("flows")) parse_flows(*v, at / "flows", problems, out.flows);
+    if (const json* v = fields.get("autoban")) out.autoban = parse_autoban(*v, at / "autoban", problems);
     return out;
 }
 

@@ -21,6 +21,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "controller/autoban_writer.hpp"
 #include "controller/daemon_config.hpp"
 #include "discovery/directory.hpp"
 #include "controller/state_file.hpp"
@@ -102,9 +103,11 @@ struct Controller::State {
     GatewayMaps gateway;
     GatewayPorts ports;
     // Declaration order is destruction order reversed: the engine (sockets) goes first, the
-    // table before the policy engine it points to.
+    // table before the policy engine it points to, the policy engine before the autoban writer
+    // its rejection observer calls.
     std::shared_ptr<discovery::BackendDirectory> directory;  // backend addresses, kept fresh by:
     std::unique_ptr<discovery::Refresher> refresher;
+    std::unique_ptr<AutobanWriter> autoban;
     std::unique_ptr<policy::PolicyEngine> policy;
     std::unique_ptr<flow::FlowTable> table;
     std::unique_ptr<afxdp::Engine> engine;
@@ -278,7 +281,7 @@ void Controller::State::report(uint64_t elapsed_ns) {
         "frames rx A {} B {}, tx A {} B {}, injected {} | "
         "tx_ring_full {} inject_failed {} fill_short {} | bypass entries +{} -{} (errors {}) | "
         "body skips {} (+{} -{}), {:.1f} MB not seen | "
-        "bots {} (empty {}, deny {}, pattern {}, cache hits {}){}",
+        "bots {} (empty {}, deny {}, pattern {}, cache hits {}){} | {}",
         table->size(), c.flows_created, c.flows_closed, c.flows_expired, c.flows_evicted,
         c.refused_full, c.bypassed_flows, c.bypass_tunnel, c.requests, per_s(c.requests, last.requests),
         c.rejected, per_s(c.rejected, last.rejected), c.responses, pc.client_overflow_requests,
@@ -289,7 +292,7 @@ void Controller::State::report(uint64_t elapsed_ns) {
         bypass_entries_written, bypass_entries_expired, bypass_write_errors, c.body_skips,
         body_skips_written, body_skips_removed, static_cast<double>(c.body_bytes_skipped) / 1e6,
         pc.bots.bots(), pc.bots.empty, pc.bots.deny, pc.bots.pattern, pc.bots.cache_hits,
-        breaker_section(breakers)));
+        breaker_section(breakers), autoban->stats()));
     if (directory->size() > 0) {
         const auto d = directory->counters();
         log_line(fmt::format("discovery: backends {}, lookups {}, failed {} (hosts failing now {}), "
@@ -348,6 +351,13 @@ Result<std::unique_ptr<Controller>> Controller::create(config::Config config, Co
         discovery::DirectoryOptions::from(config.gateway), state->log));
     state->policy = std::make_unique<policy::PolicyEngine>(
         XT_TRY(policy::PolicyEngine::create(config, policy::monotonic_clock(), state->directory)));
+    state->autoban = std::make_unique<AutobanWriter>(config, state->maps, state->log);
+    if (!config.gateway.autoban.rules.empty())
+        state->policy->set_rejection_observer(
+            [writer = state->autoban.get()](const policy::RequestInfo& request,
+                                            const policy::Reject& reject) {
+                writer->on_reject(request, reject);
+            });
     state->table = std::make_unique<flow::FlowTable>(flow::FlowTableOptions::from(config.gateway),
                                                      *state->policy, policy::monotonic_clock());
     // The circuit breakers learn how each request they admitted ended, as the wire showed it.
@@ -409,11 +419,13 @@ Status Controller::run(const std::atomic<bool>& stop) {
             s.flush_bypasses(monotonic_now_ns());
         }
         s.table->expire_responses();  // the front of each deadline FIFO: cheap every round
+        s.autoban->flush();
         now = monotonic_now_ns();
         if (now - last_sweep >= kSweepIntervalNs) {
             s.note_kernel_activity();
             s.table->expire_idle();
             s.note_client_overflow();
+            s.autoban->note_episodes();
             last_sweep = now;
         }
         if (now - last_bypass_sweep >= kBypassSweepIntervalNs) {
@@ -430,6 +442,7 @@ Status Controller::run(const std::atomic<bool>& stop) {
     // that TCP would have to retransmit.
     if (auto cleared = clear_heartbeat(s.gateway); !cleared && result) result = cleared;
     if (result) (void)drain(*s.engine, handler);
+    s.autoban->flush();
     s.report(monotonic_now_ns() - last_report);
     return result;
 }

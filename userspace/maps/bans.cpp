@@ -140,6 +140,16 @@ Status delete_bans(const InterfaceMaps& maps, std::span<const xt_addr> addresses
     return result;
 }
 
+Result<bool> is_banned(const InterfaceMaps& maps, const xt_addr& address) {
+    xt_ban ban{};
+    if (bpf_map_lookup_elem(maps.bans.get(), &address, &ban) != 0) {
+        if (errno == ENOENT) return false;
+        return failf(errno, "{}: cannot look up a ban: {}", maps.iface, std::strerror(errno));
+    }
+    const xt_config config = XT_TRY(read_config(maps));
+    return ban.deadline_ns > program_clock_ns(config);
+}
+
 Result<std::vector<BanEntry>> list_bans(const InterfaceMaps& maps) {
     const xt_config config = XT_TRY(read_config(maps));
     const uint64_t now = program_clock_ns(config);

@@ -30,6 +30,8 @@ Status add_bans(const InterfaceMaps& maps, std::span<const xt_addr> addresses, u
                 std::string_view reason, xt_ban_origin origin);
 // Refuses (and deletes nothing) when one of the addresses is not banned.
 Status delete_bans(const InterfaceMaps& maps, std::span<const xt_addr> addresses);
+// Whether `address` has an unexpired ban now.
+Result<bool> is_banned(const InterfaceMaps& maps, const xt_addr& address);
 // Unexpired bans only, soonest deadline first.
 Result<std::vector<BanEntry>> list_bans(const InterfaceMaps& maps);
 // Removes expired entries (they no longer match in the kernel, but occupy slots). Returns how many.

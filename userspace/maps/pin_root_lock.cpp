@@ -26,7 +26,8 @@ ProcessHold& process_hold() {
 
 }  // namespace
 
-Result<PinRootLock> PinRootLock::acquire() {
+// Nothing only when `wait` is false and another process holds the lock.
+Result<std::optional<PinRootLock>> PinRootLock::take(bool wait) {
     ProcessHold& hold = process_hold();
     std::unique_lock turn(hold.turn);
     if (hold.depth == 0) {
@@ -34,7 +35,8 @@ Result<PinRootLock> PinRootLock::acquire() {
         UniqueFd fd(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
         if (!fd.valid())
             return failf(errno, "cannot open {} to lock it: {}", root.string(), std::strerror(errno));
-        while (flock(fd.get(), LOCK_EX) != 0) {
+        while (flock(fd.get(), wait ? LOCK_EX : LOCK_EX | LOCK_NB) != 0) {
+            if (!wait && errno == EWOULDBLOCK) return std::optional<PinRootLock>{};
             if (errno != EINTR)
                 return failf(errno, "cannot lock {}: {}", root.string(), std::strerror(errno));
         }
@@ -42,8 +44,15 @@ Result<PinRootLock> PinRootLock::acquire() {
     }
     ++hold.depth;
     turn.release();  // unlocked by the destructor
-    return PinRootLock();
+    return std::optional<PinRootLock>{PinRootLock()};
 }
+
+Result<PinRootLock> PinRootLock::acquire() {
+    auto taken = XT_TRY(take(/*wait=*/true));
+    return std::move(*taken);
+}
+
+Result<std::optional<PinRootLock>> PinRootLock::try_acquire() { return take(/*wait=*/false); }
 
 PinRootLock::~PinRootLock() {
     if (!held_) return;

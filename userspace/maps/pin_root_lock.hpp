@@ -3,6 +3,7 @@
 // processes serialise instead of interleaving read-modify-write of the config and the rule index.
 #pragma once
 
+#include <optional>
 #include <utility>
 
 #include "common/result.hpp"
@@ -17,12 +18,16 @@ namespace xt {
 class PinRootLock {
 public:
     static Result<PinRootLock> acquire();
+    // The same without waiting: nothing when another process holds the lock. For the controller,
+    // whose serving loop must not wait for a CLI command holding the lock for seconds.
+    static Result<std::optional<PinRootLock>> try_acquire();
     PinRootLock(PinRootLock&& other) noexcept : held_(std::exchange(other.held_, false)) {}
     PinRootLock& operator=(PinRootLock&&) = delete;
     PinRootLock(const PinRootLock&) = delete;
     ~PinRootLock();
 
 private:
+    static Result<std::optional<PinRootLock>> take(bool wait);
     PinRootLock() : held_(true) {}
     bool held_;
 };

@@ -193,6 +193,7 @@ struct PolicyEngine::Impl {
                 log(fmt::format("[CB] Circuit breaker named '{}' went from '{}' to '{}'", slot.name,
                                 to_string(change.from), to_string(change.to)));
     }
+    RejectionObserver observer;
 
     // Runs one LimitSet; returns a rejection or nothing.
     std::optional<Reject> apply(LimitSet& set, LimitKind shared_kind, LimitKind client_kind,
@@ -303,6 +304,7 @@ Decision PolicyEngine::decide(const RequestInfo& request) {
 
     auto rejected = [&](Reject r) -> Decision {
         ++impl.counters.rejected[static_cast<int>(r.limit)];
+        if (impl.observer) impl.observer(request, r);
         return r;
     };
 
@@ -399,6 +401,10 @@ std::vector<PolicyEngine::BreakerView> PolicyEngine::breakers() {
         out.push_back(std::move(v));
     }
     return out;
+}
+
+void PolicyEngine::set_rejection_observer(RejectionObserver observer) {
+    impl_->observer = std::move(observer);
 }
 
 PolicyEngine::Counters PolicyEngine::counters() const { return impl_->counters; }

@@ -139,6 +139,10 @@ public:
     // Every breaker, in config order (an open one whose timeout passed shows half-open).
     std::vector<BreakerView> breakers();
 
+    // Called with every Reject decide() returns, before it returns it (automatic bans count them).
+    using RejectionObserver = std::function<void(const RequestInfo&, const Reject&)>;
+    void set_rejection_observer(RejectionObserver observer);
+
     struct Counters {
         uint64_t allowed = 0;
         uint64_t unmatched = 0;
