@@ -7,6 +7,9 @@
 #     served exactly the 200s the clients saw;
 #   - restarting the daemon keeps the ban (pinned map) and writes no second one;
 #   - the ban expires after `ban_for` and the client is served again;
+#   - a bot (the root bot detector's deny list) is banned at its first 403 by an `on: bot` rule,
+#     and `ban del` lifts the ban;
+#   - the state file shows the fill level of the daemon's tables (flows, client buckets, windows);
 #   - in a full ban box (attach --size bans=1024, filled by the operator) the ban is refused and
 #     counted (`refused`), and no ban is dropped to make room.
 source "$(dirname "$0")/lib.sh"
@@ -21,10 +24,12 @@ gw_attach --size bans=$BANS_MAX
 cat >"$XT_TMP/gateway.json" <<EOF2
 {
   "version": 3,
-  "extra_config": {"xdp-throttle": {
+  "extra_config": {"security/bot-detector": {"deny": ["evilbot/1.0"]},
+  "xdp-throttle": {
     "http_ports": [80],
     "autoban": {
-      "rules": [{"on": "client_limit", "count": $COUNT, "within": "10s", "ban_for": "${BAN_FOR_S}s"}],
+      "rules": [{"on": "client_limit", "count": $COUNT, "within": "10s", "ban_for": "${BAN_FOR_S}s"},
+                {"on": "bot", "ban_for": "10m"}],
       "never": ["$C4B/32"],
       "max_bans_per_minute": 10
     }
@@ -94,6 +99,11 @@ assert_eq "bystander C4B on /free" 200 "$(code_of 4 /free --interface "$C4B")"
 assert_eq "nginx served /limited (200s the clients saw)" "$twohundreds" "$(($(nginx_served /limited) - served_before))"
 line=$(sleep 1.2; daemon_counters)
 assert_contains "stats line" "$line" "| autoban banned 1, suppressed 0 (rate), refused 0 (ban box full), never "
+state=$XT_TMP/daemon-state.json
+log "state file tables: $(jq -c .tables "$state")"
+assert_eq "state file: flow table bound" 65536 "$(jq '.tables[] | select(.name == "flows") | .max_entries' "$state")"
+assert_ge "state file: client buckets in use" "$(jq '[.tables[] | select(.name | startswith("client buckets"))][0].entries' "$state")" 2
+assert_eq "state file: autoban window bound" 65536 "$(jq '.tables[] | select(.name == "autoban windows") | .max_entries' "$state")"
 
 step "restarting the daemon keeps the ban and writes no second one"
 daemon_stop
@@ -116,6 +126,21 @@ assert_eq "bans after expiry" 0 "$(bans_json | jq length)"
 assert_eq "C4 /free after expiry" 200 "$(code_of 4 /free --interface "$C4")"
 assert_eq "C4 /limited after expiry (bucket refilled)" 200 "$(code_of 4 /limited --interface "$C4")"
 
+step "a bot is banned at its first 403 (on: bot), and ban del lifts the ban"
+free_before=$(nginx_served /free)
+assert_eq "C4 as evilbot" 403 "$(code_of 4 /free --interface "$C4" -A evilbot/1.0 --max-time 1)"
+bans=$(bans_json)
+log "ban list --json: $(jq -c . <<<"$bans")"
+assert_eq "bans" 1 "$(jq length <<<"$bans")"
+assert_eq "banned bot" "$C4 controller" "$(jq -r '.[0] | "\(.address) \(.origin)"' <<<"$bans")"
+assert_contains "reason" "$(jq -r '.[0].reason' <<<"$bans")" "auto#1 bot"
+assert_eq "C4 (any user agent) while banned" 000 "$(code_of 4 /free --interface "$C4" --max-time 1)"
+assert_eq "nginx never saw the bot (/free served)" "$free_before" "$(nginx_served /free)"
+assert_eq "bystander C4B on /free" 200 "$(code_of 4 /free --interface "$C4B")"
+xte ban del --iface "$IF_A" "$C4" >/dev/null || fail "ban del $C4"
+assert_eq "bans after ban del" 0 "$(bans_json | jq length)"
+assert_eq "C4 after ban del" 200 "$(code_of 4 /free --interface "$C4")"
+
 step "a full ban box: the automatic ban is refused and counted, no ban is dropped"
 "$PY" -c 'import ipaddress, sys
 for i in range(int(sys.argv[1])): print(ipaddress.IPv4Address((100 << 24 | 64 << 16) + i))' "$BANS_MAX" >"$XT_TMP/fill.txt"
@@ -134,7 +159,7 @@ bans=$(bans_json)
 assert_eq "bans (none dropped, none added)" "$BANS_MAX" "$(jq length <<<"$bans")"
 assert_eq "fill bans kept" "$BANS_MAX" "$(jq '[.[] | select(.reason == "fill")] | length' <<<"$bans")"
 sleep 1.2
-assert_contains "stats line" "$(daemon_counters)" "| autoban banned 0, suppressed 0 (rate), refused 1 (ban box full),"
+assert_contains "stats line" "$(daemon_counters)" "| autoban banned 1, suppressed 0 (rate), refused 1 (ban box full),"
 assert_contains "daemon log" "$(cat "$XT_TMP/daemon.log")" "autoban: the ban box is full: $C4 not banned"
 log "daemon: $(daemon_counters)"
 daemon_stop

@@ -34,6 +34,9 @@ public:
     void note_episodes();
     // The daemon stats line's autoban section (counters since start).
     std::string stats() const;
+    // The fill level of the per-source window table.
+    std::size_t windows() const { return autoban_.windows(); }
+    uint64_t max_windows() const { return max_windows_; }
 
 private:
     bool is_banned(const xt_addr& address) const;

@@ -131,6 +131,8 @@ struct Controller::State {
     std::string breaker_section(const std::vector<policy::PolicyEngine::BreakerView>& breakers);
     void write_state(std::vector<policy::PolicyEngine::BreakerView> breakers);
     bool state_write_failed = false;  // logged once, not at every report
+    uint64_t max_flows = 0;           // the flow table's bound, for the state file
+    bool autoban_enabled = false;
     void log_line(const std::string& line) const {
         if (log) log(line);
     }
@@ -254,6 +256,10 @@ void Controller::State::write_state(std::vector<policy::PolicyEngine::BreakerVie
     st.requests = table->counters().requests;
     st.rejected = table->counters().rejected;
     st.breakers = std::move(breakers);
+    st.tables.push_back({"flows", table->size(), max_flows});
+    for (auto& t : policy->client_tables())
+        st.tables.push_back({"client buckets " + t.limit, t.entries, t.max_entries});
+    if (autoban_enabled) st.tables.push_back({"autoban windows", autoban->windows(), autoban->max_windows()});
     if (auto written = write_state_file(options.state_file, state_json(st)); !written) {
         if (!state_write_failed) log_line(fmt::format("state file not written: {}", written.error().message));
         state_write_failed = true;
@@ -358,6 +364,8 @@ Result<std::unique_ptr<Controller>> Controller::create(config::Config config, Co
                                             const policy::Reject& reject) {
                 writer->on_reject(request, reject);
             });
+    state->max_flows = config.gateway.flows.max_flows;
+    state->autoban_enabled = !config.gateway.autoban.rules.empty();
     state->table = std::make_unique<flow::FlowTable>(flow::FlowTableOptions::from(config.gateway),
                                                      *state->policy, policy::monotonic_clock());
     // The circuit breakers learn how each request they admitted ended, as the wire showed it.

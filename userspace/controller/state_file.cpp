@@ -25,10 +25,13 @@ std::string state_json(const DaemonState& state) {
                             {"consecutive_failures", b.consecutive_failures},
                             {"failures", b.failures},
                             {"opens", b.opens}});
+    nlohmann::json tables = nlohmann::json::array();
+    for (const auto& t : state.tables)
+        tables.push_back({{"name", t.name}, {"entries", t.entries}, {"max_entries", t.max_entries}});
     nlohmann::json out = {{"iface", state.iface},       {"peer", state.peer},
                           {"pid", state.pid},           {"written_unix", state.written_unix},
                           {"requests", state.requests}, {"rejected", state.rejected},
-                          {"breakers", std::move(breakers)}};
+                          {"breakers", std::move(breakers)}, {"tables", std::move(tables)}};
     return out.dump() + "\n";
 }
 

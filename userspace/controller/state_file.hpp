@@ -5,7 +5,12 @@
 //   {"iface": "eth0", "peer": "eth1", "pid": 4242, "written_unix": 1767225600,
 //    "requests": 1200, "rejected": 17,
 //    "breakers": [{"name": "flaky", "backend": "$.endpoints[0].backend[0]", "state": "open",
-//                  "consecutive_failures": 0, "failures": 3, "opens": 1}]}
+//                  "consecutive_failures": 0, "failures": 3, "opens": 1}],
+//    "tables": [{"name": "flows", "entries": 12, "max_entries": 65536}, ...]}
+//
+// "tables" holds the fill level of every bounded table of the controller (the kernel's tables are
+// in `xdp-throttle status --json`): the flow table, each client limit's buckets (named by the
+// limit's JSON path), the autoban windows.
 #pragma once
 
 #include <cstdint>
@@ -31,6 +36,12 @@ struct DaemonState {
     uint64_t requests = 0;
     uint64_t rejected = 0;
     std::vector<policy::PolicyEngine::BreakerView> breakers;
+    struct Table {
+        std::string name;
+        uint64_t entries = 0;
+        uint64_t max_entries = 0;
+    };
+    std::vector<Table> tables;
 };
 
 std::string state_json(const DaemonState& state);

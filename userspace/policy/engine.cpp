@@ -403,6 +403,20 @@ std::vector<PolicyEngine::BreakerView> PolicyEngine::breakers() {
     return out;
 }
 
+std::vector<PolicyEngine::ClientTableView> PolicyEngine::client_tables() const {
+    const Impl& impl = *impl_;
+    std::vector<ClientTableView> out;
+    auto add = [&](const LimitSet& set, std::string path) {
+        if (set.client)
+            out.push_back({std::move(path), set.client->buckets.size(), set.client->buckets.max_clients()});
+    };
+    add(impl.service, "$.extra_config[\"qos/ratelimit/service\"]");
+    // impl.endpoints is in the order of config.endpoints.
+    for (std::size_t i = 0; i < impl.endpoints.size(); ++i)
+        add(impl.endpoints[i].limits, fmt::format("$.endpoints[{}].extra_config[\"qos/ratelimit/router\"]", i));
+    return out;
+}
+
 void PolicyEngine::set_rejection_observer(RejectionObserver observer) {
     impl_->observer = std::move(observer);
 }

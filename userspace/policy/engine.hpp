@@ -139,6 +139,14 @@ public:
     // Every breaker, in config order (an open one whose timeout passed shows half-open).
     std::vector<BreakerView> breakers();
 
+    // The fill level of every client table (one per client limit), in config order.
+    struct ClientTableView {
+        std::string limit;  // JSON path of the limit's block
+        std::size_t entries = 0;
+        std::size_t max_entries = 0;
+    };
+    std::vector<ClientTableView> client_tables() const;
+
     // Called with every Reject decide() returns, before it returns it (automatic bans count them).
     using RejectionObserver = std::function<void(const RequestInfo&, const Reject&)>;
     void set_rejection_observer(RejectionObserver observer);

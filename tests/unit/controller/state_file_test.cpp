@@ -29,6 +29,7 @@ TEST(StateFile, JsonNamesEveryBreakerField) {
     b.failures = 6;
     b.opens = 2;
     st.breakers.push_back(b);
+    st.tables.push_back({"flows", 12, 65536});
     const auto j = nlohmann::json::parse(state_json(st));
     EXPECT_EQ(j["iface"], "eth0");
     EXPECT_EQ(j["peer"], "eth1");
@@ -43,7 +44,12 @@ TEST(StateFile, JsonNamesEveryBreakerField) {
     EXPECT_EQ(j["breakers"][0]["consecutive_failures"], 0);
     EXPECT_EQ(j["breakers"][0]["failures"], 6);
     EXPECT_EQ(j["breakers"][0]["opens"], 2);
+    ASSERT_EQ(j["tables"].size(), 1u);
+    EXPECT_EQ(j["tables"][0]["name"], "flows");
+    EXPECT_EQ(j["tables"][0]["entries"], 12);
+    EXPECT_EQ(j["tables"][0]["max_entries"], 65536);
     EXPECT_TRUE(nlohmann::json::parse(state_json(DaemonState{}))["breakers"].is_array());
+    EXPECT_TRUE(nlohmann::json::parse(state_json(DaemonState{}))["tables"].is_array());
 }
 
 TEST(StateFile, WrittenThroughRenameIntoANewDirectory) {

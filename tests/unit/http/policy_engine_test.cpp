@@ -315,6 +315,21 @@ TEST(PolicyEngine, Ipv6ClientsAreKeyedByTheirSlash64) {
     EXPECT_FALSE(allowed(h.send("GET", "/narrow", "192.0.2.200")));
 }
 
+TEST(PolicyEngine, ClientTablesReportTheirFillLevel) {
+    Harness h(endpoints(R"([{"endpoint":"/a","extra_config":{"qos/ratelimit/router":
+        {"client_max_rate":1,"client_capacity":2,"every":"1h","strategy":"ip"}}},
+        {"endpoint":"/b"}])"));
+    h.send("GET", "/a", "192.0.2.1");
+    h.send("GET", "/a", "192.0.2.2");
+    h.send("GET", "/a", "192.0.2.2");
+    h.send("GET", "/b", "192.0.2.3");
+    const auto tables = h.engine->client_tables();
+    ASSERT_EQ(tables.size(), 1u);  // /b has no client limit
+    EXPECT_EQ(tables[0].limit, "$.endpoints[0].extra_config[\"qos/ratelimit/router\"]");
+    EXPECT_EQ(tables[0].entries, 2u);
+    EXPECT_EQ(tables[0].max_entries, 65536u);
+}
+
 TEST(PolicyEngine, CreateFailsOnUnresolvableBackend) {
     auto config = xt::config::parse_config(R"({"version":3,"endpoints":[{"endpoint":"/x","backend":[
         {"host":["http://no-such-host.invalid"],"extra_config":{"qos/ratelimit/proxy":{"max_rate":1}}}]}]})");
