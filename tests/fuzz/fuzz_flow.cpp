@@ -62,8 +62,10 @@ namespace tcp_flag = packet::tcp_flag;
 constexpr const char* kConfig = R"({"version": 3,
   "extra_config": {"security/bot-detector": {"deny": ["evilbot"], "patterns": ["crawl.r"], "cache_size": 2}},
   "endpoints": [
-  {"endpoint": "/limited", "extra_config": {"qos/ratelimit/router":
-      {"client_max_rate": 1, "client_capacity": 2, "every": "1h", "strategy": "ip"}}},
+  {"endpoint": "/limited", "timeout": "1s", "extra_config": {"qos/ratelimit/router":
+      {"client_max_rate": 1, "client_capacity": 2, "every": "1h", "strategy": "ip"}},
+   "backend": [{"host": ["http://10.0.0.2:80", "http://[2001:db8::2]:80"],
+                "extra_config": {"qos/circuit-breaker": {"max_errors": 1, "timeout": 1, "interval": 0}}}]},
   {"endpoint": "/shared", "extra_config": {"qos/ratelimit/router": {"max_rate": 1, "capacity": 1, "every": "1m"}}},
   {"endpoint": "/free"}]})";
 
@@ -204,6 +206,7 @@ struct Run {
     uint64_t now_ns = 1'000'000'000;
     std::optional<policy::PolicyEngine> policy;
     std::optional<flow::FlowTable> table;
+    uint64_t breaker_records = 0;  // ResponseRecords carrying a breaker ticket
 
     std::string client_ip() const { return ipv6 ? "2001:db8::10" : "192.0.2.10"; }
     std::string server_ip() const { return ipv6 ? "2001:db8::2" : "10.0.0.2"; }
@@ -463,7 +466,12 @@ void run_op(Run& run, Script& in) {
                     other.trace += "backend: idle inside a request for over 60 s, closed\n";
                 }
             }
+            run.table->expire_responses();
             const std::size_t expired = skip().expire ? 0 : run.table->expire_idle();
+            // Each request a breaker admitted gets at most one record (flow_table.hpp).
+            if (run.breaker_records > run.table->counters().requests)
+                violation("breaker records", std::to_string(run.breaker_records) + " records for " +
+                                                 std::to_string(run.table->counters().requests) + " requests");
             for (auto& other : run.conns)
                 other.trace += "time +" + std::to_string(step / 1'000'000) + " ms, " + std::to_string(expired) +
                                " flows expired\n";
@@ -505,6 +513,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* bytes, size_t size) {
     if (!made) violation("setup", made.error().message);
     run.policy.emplace(std::move(*made));
     run.table.emplace(run.options, *run.policy, [&run] { return run.now_ns; });
+    // As the controller wires it: every outcome of a request the breaker admitted goes back to it.
+    run.table->set_response_observer([&run](const flow::ResponseRecord& r) {
+        if (!r.breaker) return;
+        ++run.breaker_records;
+        run.policy->backend_result(*r.breaker, r.outcome, r.status);
+    });
 
     run.conns.resize(n);
     for (std::size_t i = 0; i < n; ++i) {
