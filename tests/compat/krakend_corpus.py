@@ -2,8 +2,8 @@
 """The KrakenD compatibility corpus: `xdp-throttle check-config` must judge every file of
 tests/fixtures/krakend/ as KrakenD CE does (manifest.json, krakend_verdict).
 
-A file whose verdict differs because of a divergence already known (the entry names it in
-"known_divergence") is printed as such and does not fail the run; any other difference fails it, and
+A file whose verdict differs because of a divergence already known (the entry's "known_divergence"
+starts with an id of the manifest's "divergences" table, where KrakenD's source is cited) is printed as such and does not fail the run; any other difference fails it, and
 so does a known_divergence that no longer diverges (its label must go once the loader is fixed), a
 file on disk that the manifest does not list, or an entry without provenance.
 
@@ -19,8 +19,11 @@ VERDICTS = {0: "accept", 1: "refuse"}  # check-config's exit codes
 REQUIRED = ("file", "repository", "path", "commit", "licence", "krakend_verdict", "reason")
 
 
-def entry_problems(entry):
+def entry_problems(entry, divergences):
     problems = [f"no \"{key}\"" for key in REQUIRED if not entry.get(key)]
+    known = entry.get("known_divergence")
+    if known and known.split(":", 1)[0] not in divergences:
+        problems.append(f"known_divergence must start with an id of \"divergences\" and a colon, got {known!r}")
     if entry.get("krakend_verdict") not in (None, "accept", "refuse"):
         problems.append(f"krakend_verdict must be \"accept\" or \"refuse\", got {entry['krakend_verdict']!r}")
     if entry.get("commit") and not re.fullmatch(r"[0-9a-f]{40}", entry["commit"]):
@@ -37,6 +40,7 @@ def main(cli, corpus_dir):
     corpus = pathlib.Path(corpus_dir)
     manifest = json.loads((corpus / "manifest.json").read_text())
     entries = manifest["files"]
+    divergences = manifest.get("divergences", {})
     failures = []
 
     listed = [e.get("file", "") for e in entries]
@@ -49,7 +53,7 @@ def main(cli, corpus_dir):
     counts = {"agree": 0, "known": 0}
     for entry in entries:
         name = entry.get("file", "?")
-        problems = entry_problems(entry)
+        problems = entry_problems(entry, divergences)
         if not (corpus / name).is_file():
             problems.append("listed in manifest.json but missing on disk")
         if problems:
@@ -71,7 +75,8 @@ def main(cli, corpus_dir):
                             "remove the label from manifest.json")
         elif known:
             counts["known"] += 1
-            print(f"KNOWN     {name}: KrakenD would {expected}, check-config says {ours} -- {known}")
+            source = divergences[known.split(":", 1)[0]].get("source", "")
+            print(f"KNOWN     {name}: KrakenD would {expected}, check-config says {ours} -- {known} [{source}]")
         else:
             detail = first_problem(run.stderr) if ours == "refuse" else "accepted"
             failures.append(f"{name}: KrakenD would {expected} ({entry['reason']}); check-config says {ours}: {detail}")
