@@ -3,9 +3,10 @@
 tests/fixtures/krakend/ as KrakenD CE does (manifest.json, krakend_verdict).
 
 A file whose verdict differs because of a divergence already known (the entry's "known_divergence"
-starts with an id of the manifest's "divergences" table, where KrakenD's source is cited) is printed as such and does not fail the run; any other difference fails it, and
-so does a known_divergence that no longer diverges (its label must go once the loader is fixed), a
-file on disk that the manifest does not list, or an entry without provenance.
+starts with an id of the manifest's "divergences" table, where KrakenD's source is cited) is printed
+as such and does not fail the run; any other difference fails it, and so does a known_divergence
+that no longer diverges (its label must go once the loader is fixed), a file on disk that the
+manifest does not list, or an entry without provenance.
 
 usage: krakend_corpus.py XDP_THROTTLE_CLI CORPUS_DIR
 """
