@@ -261,7 +261,7 @@ EOF
 limit='{"qos/ratelimit/router": {"client_max_rate": '$NEVER_RATE', "client_capacity": '$NEVER_RATE', "every": "1s", "strategy": "ip"}}'
 cat >"$XT_TMP/gw-limit.json" <<EOF
 {"version": 3, "extra_config": {"xdp-throttle": {"http_ports": [80]}},
- "endpoints": [{"endpoint": "/free", "extra_config": $limit}, {"endpoint": "/big", "extra_config": $limit}]}
+ "endpoints": [{"backend": [{"url_pattern": "/"}], "endpoint": "/free", "extra_config": $limit}, {"backend": [{"url_pattern": "/"}], "endpoint": "/big", "extra_config": $limit}]}
 EOF
 daemon_start "$XT_TMP/gw-none.json"
 t0=$(edge_ticks)
