@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "test_support.hpp"
+#include "config/enforcement.hpp"
 #include "config/load_config.hpp"
 
 using namespace xt::config;
@@ -517,4 +518,34 @@ TEST(KrakendCompat, PubSubBackendsAreNotEnforceable) {
     EXPECT_EQ(loaded->unenforceable_backends[1].reason, R"(namespace "backend/lambda")");
     EXPECT_EQ(loaded->unenforceable_backends[2].reason, R"(host scheme "mem")");
     EXPECT_TRUE(any_contains(loaded->warnings, "its qos/ratelimit/proxy cannot apply"));
+}
+
+// check-config --json's "enforced": one entry per loaded block, with the status it answers.
+TEST(KrakendCompat, EnforcementListsEveryBlockWithItsStatus) {
+    auto loaded = parse_config(R"({"version":3,"extra_config":{"qos/ratelimit/service":{"max_rate":100}},
+        "endpoints":[{"endpoint":"/u/{id}","method":"HEAD","extra_config":{
+            "qos/ratelimit/router":{"client_max_rate":2},"security/bot-detector":{"deny":["x"]}},
+          "backend":[{"host":["http://10.0.0.2:8080"],"extra_config":{
+            "qos/ratelimit/proxy":{"max_rate":5},
+            "qos/circuit-breaker":{"interval":60,"timeout":10,"max_errors":2}}}]}]})");
+    ASSERT_TRUE(loaded) << loaded.error().message;
+    const auto plan = enforcement_json(*loaded);
+    ASSERT_EQ(plan.size(), 5u) << plan.dump(1);
+    EXPECT_EQ(plan[0]["namespace"], "qos/ratelimit/service");
+    EXPECT_EQ(plan[0]["shared"]["status"], 503);
+    EXPECT_EQ(plan[1]["namespace"], "security/bot-detector");
+    EXPECT_EQ(plan[1]["status"], 403);
+    const auto& router = plan[2];
+    EXPECT_EQ(router["json_path"], R"($.endpoints[0].extra_config["qos/ratelimit/router"])");
+    EXPECT_EQ(router["method"], "HEAD");
+    EXPECT_EQ(router["route"], "/u/:id");
+    EXPECT_EQ(router["client"]["status"], 429);
+    EXPECT_EQ(router["client"]["strategy"], "ip");
+    EXPECT_EQ(router["krakend_differs"].size(), 2u);  // HEAD, and no strategy
+    EXPECT_EQ(plan[3]["namespace"], "qos/circuit-breaker");
+    EXPECT_EQ(plan[3]["hosts"][0], "http://10.0.0.2:8080");
+    EXPECT_EQ(plan[3]["status"], 503);
+    EXPECT_EQ(plan[4]["namespace"], "qos/ratelimit/proxy");
+    EXPECT_EQ(plan[4]["backend"], "$.endpoints[0].backend[0]");
+    EXPECT_EQ(plan[4]["shared"]["every"], "1s");
 }
