@@ -368,7 +368,8 @@ struct Loader {
                                fmt::format("expected 3 (KrakenD's current format), got {}",
                                            describe(*version)));
         } else {
-            problems.warn(at, "no \"version\": KrakenD requires \"version\": 3");
+            // lura's Init compares the zero value with 3: "unsupported version: 0 (want: 3)".
+            problems.error(at / "version", "required: expected 3 (KrakenD refuses a file without it)");
         }
         if (auto hosts = fields.weak_string_list("host")) root_hosts = *hosts;
         if (auto flag = fields.boolean("disable_rest")) disable_rest = *flag;

@@ -265,6 +265,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"own scope", ROOT(R"({"xdp-throttle":{"service_limit_scope":"some"}})"),
                 R"(service_limit_scope: expected "all" or "matched")"},
         BadCase{"version", R"({"version":2})", "$.version: expected 3"},
+        BadCase{"version missing", R"({"endpoints":[]})", "$.version: required: expected 3 (KrakenD refuses"},
         BadCase{"endpoints not array", R"({"version":3,"endpoints":"/a"})", R"($.endpoints: expected an array of endpoints (or one endpoint), got string "/a")"},
         BadCase{"endpoint missing", R"({"version":3,"endpoints":[{"backend":[]}]})", "$.endpoints[0].endpoint: required: expected a string"},
         BadCase{"endpoint reserved", R"({"version":3,"endpoints":[{"endpoint":"/api/__health","backend":[{"host":["h"]}]}]})",
