@@ -27,8 +27,9 @@ namespace {
 // KrakenD CE 2.x still reads these 1.x names (krakend-ce cmd/krakend-ce/main.go `aliases`, applied
 // by lura's ExtraConfig.Normalize; the modules krakend-circuitbreaker v3.0.0 and krakend-botdetector
 // even read the 1.x name). When one extra_config holds both, Normalize lets the v2 block win.
+constexpr std::string_view kLegacyCircuitBreakerNs = "github.com/devopsfaith/krakend-circuitbreaker/gobreaker";
 constexpr std::pair<std::string_view, std::string_view> kOneDotXNames[] = {
-    {"github.com/devopsfaith/krakend-circuitbreaker/gobreaker", kCircuitBreakerNs},
+    {kLegacyCircuitBreakerNs, kCircuitBreakerNs},
     {"github_com/devopsfaith/krakend-botdetector", kBotDetectorNs},
 };
 
@@ -152,8 +153,12 @@ struct Loader {
                 }
             }
             if (name.empty()) continue;
-            const auto parser = std::find_if(parsers.begin(), parsers.end(),
-                                             [name](const auto& p) { return p.first == name; });
+            // A parser of the 1.x name itself (read as its module reads it) before the v2 one.
+            auto parser = std::find_if(parsers.begin(), parsers.end(),
+                                       [&w = written](const auto& p) { return p.first == w; });
+            if (parser == parsers.end())
+                parser = std::find_if(parsers.begin(), parsers.end(),
+                                      [name](const auto& p) { return p.first == name; });
             if (parser == parsers.end()) {
                 ignored.add(written, at / written);
             } else {
@@ -261,7 +266,9 @@ struct Loader {
                 out.sd_scheme = *scheme;
         }
         read_extra_config(fields, out.blocks, {{kProxyNs, into(out.proxy_limit, parse_proxy_limit)},
-                                   {kCircuitBreakerNs, into(out.circuit_breaker, parse_circuit_breaker)}});
+                                   {kCircuitBreakerNs, into(out.circuit_breaker, parse_circuit_breaker)},
+                                   {kLegacyCircuitBreakerNs,
+                                    into(out.circuit_breaker, parse_legacy_circuit_breaker)}});
         std::vector<std::string> needs_addresses;
         if (out.proxy_limit) needs_addresses.emplace_back(kProxyNs);
         if (out.circuit_breaker) needs_addresses.emplace_back(kCircuitBreakerNs);

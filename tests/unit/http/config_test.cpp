@@ -550,3 +550,22 @@ TEST(KrakendCompat, EnforcementListsEveryBlockWithItsStatus) {
     EXPECT_EQ(plan[4]["backend"], "$.endpoints[0].backend[0]");
     EXPECT_EQ(plan[4]["shared"]["every"], "1s");
 }
+
+// krakend-ce's own 1.x examples: {"interval":60,"timeout":10,"maxErrors":1} under the 1.x name.
+// KrakenD's ConfigGetter ignores "maxErrors" (max_errors 0) and loads the file.
+TEST(KrakendCompat, LegacyBreakerIsReadAsItsModuleReadsIt) {
+    auto loaded = parse_config(R"({"version":3,"endpoints":[{"endpoint":"/a","backend":[{"host":["http://10.0.0.2"],
+        "extra_config":{"github.com/devopsfaith/krakend-circuitbreaker/gobreaker":
+          {"interval":60.9,"timeout":"10","maxErrors":1}}}]}]})");
+    ASSERT_TRUE(loaded) << loaded.error().message;
+    const auto& cb = loaded->endpoints[0].backends[0].circuit_breaker;
+    ASSERT_TRUE(cb);
+    EXPECT_EQ(cb->interval_s, 60u);
+    EXPECT_EQ(cb->timeout_s, 0u);   // a string is no number to ConfigGetter
+    EXPECT_EQ(cb->max_errors, 0u);
+    EXPECT_TRUE(any_contains(loaded->warnings, "maxErrors: unknown field, ignored"));
+    auto zero = parse_config(R"({"version":3,"endpoints":[{"endpoint":"/a","backend":[{"host":["http://10.0.0.2"],
+        "extra_config":{"github.com/devopsfaith/krakend-circuitbreaker/gobreaker":{"maxErrors":1}}}]}]})");
+    ASSERT_TRUE(zero) << zero.error().message;
+    EXPECT_FALSE(zero->endpoints[0].backends[0].circuit_breaker);
+}
