@@ -122,6 +122,7 @@ struct Loader {
     std::vector<std::string> root_hosts;
     uint64_t root_timeout_ns = kDefaultTimeoutNs;  // the root `timeout`: endpoints without their own
     bool disable_rest = false;  // the root `disable_rest`: how KrakenD reads placeholders
+    std::string root_output_encoding;  // endpoints without their own `output_encoding` take it
 
     using NamespaceParser = std::function<void(const json& block, const JsonPath& at)>;
 
@@ -358,6 +359,12 @@ struct Loader {
                 ep.backends.push_back(std::move(b));
             }
         }
+        // lura's initEndpoints: errInvalidNoOpEncoding.
+        const auto encoding = fields.string("output_encoding").value_or(root_output_encoding);
+        if (encoding == "no-op" && ep.backends.size() > 1)
+            problems.error(at / "backend", fmt::format("{} backends with output_encoding \"no-op\" (KrakenD "
+                                                       "refuses: \"can not use NoOp encoding with more "
+                                                       "than one backends\")", ep.backends.size()));
         if (ep.backends.empty())
             problems.error(at, fmt::format("{} {}: endpoint without a backend (KrakenD refuses the "
                                            "file: \"... since it has 0 backends defined!\")",
@@ -379,6 +386,11 @@ struct Loader {
             problems.error(at / "version", "required: expected 3 (KrakenD refuses a file without it)");
         }
         if (auto hosts = fields.weak_string_list("host")) root_hosts = *hosts;
+        // lura's initGlobalParams: a non-empty `address` must be what Go's net.ParseIP reads.
+        if (auto address = fields.string("address"); address && !address->empty() && !parse_address(*address))
+            problems.error(at / "address", fmt::format("expected an IP address to listen on, got {} "
+                                                       "(KrakenD: \"invalid ip address\")", quote(*address)));
+        if (auto encoding = fields.string("output_encoding")) root_output_encoding = *encoding;
         if (auto flag = fields.boolean("disable_rest")) disable_rest = *flag;
         if (auto timeout = fields.duration_ns("timeout")) root_timeout_ns = *timeout;
         read_extra_config(fields, config.blocks, {{kServiceNs, into(config.service_limit, parse_service_limit)},
@@ -409,11 +421,47 @@ std::string line_and_column(std::string_view text, std::size_t byte) {
     return fmt::format("line {}, column {}", line, column);
 }
 
+// What Go's encoding/json (koanf's JSON parser) does with bytes that are not UTF-8: inside strings
+// each becomes U+FFFD; outside strings they are a syntax error either way. So replacing them all
+// first gives KrakenD's verdict.
+std::string replace_invalid_utf8(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size();) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        std::size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+        bool ok = n > 0 && i + n <= text.size();
+        for (std::size_t k = 1; ok && k < n; ++k) ok = (static_cast<unsigned char>(text[i + k]) & 0xc0) == 0x80;
+        if (ok && n > 1) {  // overlong forms, surrogates and code points above U+10FFFF are invalid too
+            uint32_t cp = c & (0xff >> (n + 1));
+            for (std::size_t k = 1; k < n; ++k) cp = cp << 6 | (static_cast<unsigned char>(text[i + k]) & 0x3f);
+            static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+            ok = cp >= kMin[n] && cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff);
+        }
+        if (ok) {
+            out.append(text.substr(i, n));
+            i += n;
+        } else {
+            out += "\xef\xbf\xbd";
+            ++i;
+        }
+    }
+    return out;
+}
+
 }  // namespace
 
-CheckReport check_config_text(std::string_view json_text, std::string source) {
+CheckReport check_config_text(std::string_view original_text, std::string source) {
     CheckReport report;
     report.config.source = source;
+    if (original_text.starts_with("\xef\xbb\xbf")) {
+        // nlohmann skips a byte-order mark; Go's json.Unmarshal does not.
+        report.problems.push_back(fmt::format("{}: not valid JSON at line 1, column 1: the file starts "
+                                              "with a UTF-8 byte-order mark (KrakenD: \"invalid character "
+                                              "'\u00ef' looking for beginning of value\")", source));
+        return report;
+    }
+    const std::string json_text = replace_invalid_utf8(original_text);
     json root;
     try {
         root = json::parse(json_text.begin(), json_text.end());

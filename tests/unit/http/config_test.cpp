@@ -569,3 +569,20 @@ TEST(KrakendCompat, LegacyBreakerIsReadAsItsModuleReadsIt) {
     ASSERT_TRUE(zero) << zero.error().message;
     EXPECT_FALSE(zero->endpoints[0].backends[0].circuit_breaker);
 }
+
+// Go's JSON and lura's Init, byte for byte: a BOM is refused, invalid UTF-8 in strings is not, an
+// invalid `address` and a no-op endpoint with several backends are.
+TEST(KrakendCompat, JsonLayerAndInitChecksAsKrakend) {
+    EXPECT_FALSE(parse_config("\xef\xbb\xbf{\"version\":3}"));
+    auto latin1 = parse_config("{\"version\":3,\"@comment\":\"caf\xe9\",\"name\":\"\xc0\xaf\"}");
+    EXPECT_TRUE(latin1) << (latin1 ? "" : latin1.error().message);
+    EXPECT_FALSE(parse_config("{\"version\":3}\xe9"));
+    EXPECT_TRUE(parse_config(R"({"version":3,"address":"::1"})"));
+    auto address = check_config_text(R"({"version":3,"address":"nope"})");
+    EXPECT_TRUE(any_contains(address.problems, "$.address: expected an IP address")) << joined(address.problems);
+    const std::string two = R"("backend":[{"host":["http://a"]},{"host":["http://b"]}])";
+    auto noop = check_config_text(R"({"version":3,"output_encoding":"no-op","endpoints":[{"endpoint":"/a",)" + two + "}]}");
+    EXPECT_TRUE(any_contains(noop.problems, "$.endpoints[0].backend: 2 backends with output_encoding \"no-op\""))
+        << joined(noop.problems);
+    EXPECT_TRUE(parse_config(R"({"version":3,"output_encoding":"no-op","endpoints":[{"endpoint":"/a","output_encoding":"json",)" + two + "}]}"));
+}
