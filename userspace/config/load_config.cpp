@@ -237,7 +237,26 @@ struct Loader {
         return host;
     }
 
-    void parse_backend(const json& value, const JsonPath& at, Backend& out) {
+    // lura's initBackendURLMappings: every "{name}" of url_pattern must be a placeholder of the
+    // endpoint, or a sequential-proxy value ("resp0_field") or a JWT claim ("JWT.sub").
+    void check_url_pattern(const std::string& url_pattern, const std::vector<std::string>& inputs,
+                           const JsonPath& at) {
+        for (const auto& name : http::lura_placeholders(url_pattern, /*disable_rest=*/true)) {
+            std::size_t digits = 4;
+            while (name.starts_with("resp") && digits < name.size() && std::isdigit(static_cast<unsigned char>(name[digits])))
+                ++digits;
+            const bool sequential = digits > 4 && digits + 1 < name.size() && name[digits] == '_';
+            const bool jwt = name.starts_with("JWT.") && name.size() > 4 &&
+                             name.find_first_of("{}", 4) == std::string::npos;
+            if (sequential || jwt || std::find(inputs.begin(), inputs.end(), name) != inputs.end()) continue;
+            problems.error(at, fmt::format("{{{}}} is no placeholder of the endpoint ({}): KrakenD "
+                                           "refuses the file (UndefinedOutputParamError)", name,
+                                           inputs.empty() ? "it has none" : fmt::format("{}", fmt::join(inputs, ", "))));
+        }
+    }
+
+    void parse_backend(const json& value, const JsonPath& at, const std::vector<std::string>& inputs,
+                       Backend& out) {
         Fields fields(value, at, problems);
         out.json_path = at.str();
         if (!fields.valid()) return;
@@ -249,7 +268,10 @@ struct Loader {
             const JsonPath host_at = own_hosts ? (at / "host")[i] : (JsonPath() / "host")[i];
             if (auto h = parse_host(hosts[i], host_at)) out.hosts.push_back(*h);
         }
-        if (auto p = fields.string("url_pattern")) out.url_pattern = *p;
+        if (auto p = fields.string("url_pattern")) {
+            out.url_pattern = *p;
+            check_url_pattern(*p, inputs, at / "url_pattern");
+        }
         if (auto sd = fields.string("sd")) {
             if (*sd == "static")
                 out.sd = ServiceDiscovery::static_hosts;
@@ -355,7 +377,8 @@ struct Loader {
             const auto list = as_list(*backends);
             for (std::size_t i = 0; i < list.size(); ++i) {
                 Backend b;
-                parse_backend(*list[i], backends->is_array() ? (at / "backend")[i] : at / "backend", b);
+                parse_backend(*list[i], backends->is_array() ? (at / "backend")[i] : at / "backend",
+                              pattern->inputs, b);
                 ep.backends.push_back(std::move(b));
             }
         }

@@ -49,20 +49,24 @@ bool is_name_char(char c, bool disable_rest) {
 
 }  // namespace
 
-std::string krakend_route(std::string_view text, bool disable_rest) {
-    // lura's GetEndpointPath only rewrites what comes before a '?'.
-    const std::size_t query = text.find('?');
-    std::string path(text.substr(0, query));
+std::vector<std::string> lura_placeholders(std::string_view path, bool disable_rest) {
     std::vector<std::string> names;
     for (std::size_t i = 0; i < path.size(); ++i) {
         if (path[i] != '{' || (!disable_rest && (i == 0 || path[i - 1] != '/'))) continue;
         std::size_t j = i + 1;
         while (j < path.size() && is_name_char(path[j], disable_rest)) ++j;
         if (j == i + 1 || j == path.size() || path[j] != '}') continue;
-        names.push_back(path.substr(i + 1, j - i - 1));
+        names.emplace_back(path.substr(i + 1, j - i - 1));
         i = j;
     }
-    for (const auto& name : names) {
+    return names;
+}
+
+std::string krakend_route(std::string_view text, bool disable_rest) {
+    // lura's GetEndpointPath only rewrites what comes before a '?'.
+    const std::size_t query = text.find('?');
+    std::string path(text.substr(0, query));
+    for (const auto& name : lura_placeholders(path, disable_rest)) {
         const std::string from = "{" + name + "}";
         const std::string to = ":" + name;
         for (std::size_t pos = path.find(from); pos != std::string::npos;
@@ -97,6 +101,7 @@ Result<EndpointPattern> parse_endpoint_pattern(std::string_view written, bool di
                      "\"{}\": KrakenD reserves /{} for itself and refuses to start with an endpoint "
                      "ending in /__health, /__debug or /__echo (or under them)", text, *reserved);
     pattern.route = krakend_route(text, disable_rest);
+    pattern.inputs = lura_placeholders(text, disable_rest);
     const std::string& route = pattern.route;
     for (std::string_view seg : split_segments(route)) {
         PatternSegment out;

@@ -37,6 +37,7 @@ struct PatternSegment {
 struct EndpointPattern {
     std::string text;   // as written, with the leading '/' KrakenD adds when it is missing
     std::string route;  // as KrakenD's router (gin) registers it
+    std::vector<std::string> inputs;  // the placeholder names lura extracted (for url_pattern)
     std::vector<PatternSegment> segments;  // "/" -> one empty literal; "/a/" -> "a", ""
     std::vector<std::string> placeholders() const;
 };
@@ -57,6 +58,9 @@ Result<EndpointPattern> parse_endpoint_pattern(std::string_view text, bool disab
 
 // Step 1 above alone: the gin route lura registers for `text`.
 std::string krakend_route(std::string_view text, bool disable_rest);
+// The "{name}" names lura extracts from `text`: with disable_rest any, else those after a '/'.
+// lura's simpleURLKeysPattern (the disable_rest one) also reads a backend's url_pattern.
+std::vector<std::string> lura_placeholders(std::string_view text, bool disable_rest);
 
 // The path of a request target, as the router should see it: absolute-form reduced to its path,
 // query and fragment removed, percent-escapes decoded, "." and ".." resolved, repeated slashes

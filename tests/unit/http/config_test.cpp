@@ -586,3 +586,19 @@ TEST(KrakendCompat, JsonLayerAndInitChecksAsKrakend) {
         << joined(noop.problems);
     EXPECT_TRUE(parse_config(R"({"version":3,"output_encoding":"no-op","endpoints":[{"endpoint":"/a","output_encoding":"json",)" + two + "}]}"));
 }
+
+// lura's initBackendURLMappings: url_pattern placeholders come from the endpoint (lura's names, not
+// gin's), or are sequential-proxy values or JWT claims.
+TEST(KrakendCompat, UrlPatternPlaceholdersMustBeDefined) {
+    const auto file = [](const char* endpoint, const char* url_pattern) {
+        return std::string(R"({"version":3,"endpoints":[{"endpoint":")") + endpoint +
+               R"(","backend":[{"host":["http://a"],"url_pattern":")" + url_pattern + R"("}]}]})";
+    };
+    EXPECT_TRUE(parse_config(file("/files/{name}.json", "/store/{name}")));
+    EXPECT_TRUE(parse_config(file("/x", "/y/{resp0_id}/{JWT.sub}")));
+    auto undefined = check_config_text(file("/x", "/x/{id}"));
+    EXPECT_TRUE(any_contains(undefined.problems, "$.endpoints[0].backend[0].url_pattern: {id} is no "
+                                                 "placeholder of the endpoint (it has none)"))
+        << joined(undefined.problems);
+    EXPECT_FALSE(parse_config(file("/x/{id}", "/x/{ID}")));
+}
