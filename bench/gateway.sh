@@ -261,7 +261,7 @@ EOF
 limit='{"qos/ratelimit/router": {"client_max_rate": '$NEVER_RATE', "client_capacity": '$NEVER_RATE', "every": "1s", "strategy": "ip"}}'
 cat >"$XT_TMP/gw-limit.json" <<EOF
 {"version": 3, "extra_config": {"xdp-throttle": {"http_ports": [80]}},
- "endpoints": [{"endpoint": "/free", "extra_config": $limit}, {"endpoint": "/big", "extra_config": $limit}]}
+ "endpoints": [{"backend": [{"url_pattern": "/"}], "endpoint": "/free", "extra_config": $limit}, {"backend": [{"url_pattern": "/"}], "endpoint": "/big", "extra_config": $limit}]}
 EOF
 daemon_start "$XT_TMP/gw-none.json"
 t0=$(edge_ticks)
@@ -313,11 +313,11 @@ log "the controller's counters after its last download: $ALT_COUNTERS"
 daemon_stop
 
 # ---- the bot detector, alternating: 1,500 patterns on /free, and /free without a detector -------
-jq -n '{version: 3, extra_config: {"xdp-throttle": {http_ports: [80]}}, endpoints: [{endpoint: "/free"}]}' \
+jq -n '{version: 3, extra_config: {"xdp-throttle": {http_ports: [80]}}, endpoints: [{endpoint: "/free", backend: [{url_pattern: "/"}]}]}' \
   >"$XT_TMP/gw-nobot.json"
 jq -n --slurpfile list "$src/tests/data/crawler-user-agents.json" '{version: 3,
   extra_config: {"xdp-throttle": {http_ports: [80]}},
-  endpoints: [{endpoint: "/free", extra_config: {"security/bot-detector": {patterns: [$list[0][].pattern]}}}]}' \
+  endpoints: [{endpoint: "/free", backend: [{url_pattern: "/"}], extra_config: {"security/bot-detector": {patterns: [$list[0][].pattern]}}}]}' \
   >"$XT_TMP/gw-bot.json"
 BOT_PLAIN=() BOT_DET=() BOT_RATIO=() BOT_PLAIN_CPU=() BOT_DET_CPU=()
 for _ in $(seq "$BOT_ROUNDS"); do

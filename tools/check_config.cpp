@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "verbs.hpp"
+#include "config/enforcement.hpp"
 #include "config/load_config.hpp"
 
 namespace xt::cli {
@@ -14,7 +15,11 @@ nlohmann::json report_json(const std::string& path, const config::CheckReport& r
                            {"occurrences", ns.occurrences}});
     nlohmann::json out{{"file", path}, {"valid", report.ok()}, {"problems", report.problems},
                        {"warnings", report.config.warnings}, {"ignored_namespaces", ignored}};
-    if (report.ok()) out["endpoints"] = report.config.endpoints.size();
+    if (report.ok()) {
+        out["endpoints"] = report.config.endpoints.size();
+        out["enforced"] = config::enforcement_json(report.config);
+        out["unenforceable_backends"] = config::unenforceable_json(report.config);
+    }
     return out;
 }
 
@@ -31,6 +36,8 @@ void print_report_text(const std::string& path, const config::CheckReport& repor
     for (const auto& ns : report.config.ignored_namespaces)
         fmt::print("ignored namespace \"{}\" ({} time{}, first at {})\n", ns.name, ns.occurrences,
                    ns.occurrences == 1 ? "" : "s", ns.first_path);
+    for (const auto& b : report.config.unenforceable_backends)
+        fmt::print("not enforceable: backend {} ({})\n", b.json_path, b.reason);
     fmt::print("{}: valid ({} endpoint{})\n", path, report.config.endpoints.size(),
                report.config.endpoints.size() == 1 ? "" : "s");
 }

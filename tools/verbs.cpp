@@ -327,16 +327,42 @@ sources are forgotten first.
 `xdp-throttle` namespace in the root `extra_config`) and changes nothing: no map is opened, no rule
 applied, no privileges needed. Every problem is reported with its JSON path and what was expected,
 all in one run; namespaces xdp-throttle does not enforce are listed once each, with where they
-first appear. An example lives in `examples/xdp-throttle.json`.
+first appear, and so are backends it cannot see on the wire (pub/sub hosts such as `kafka://`,
+`backend/pubsub/...`, `backend/amqp/...`, `backend/lambda`). A file loads when KrakenD CE loads it;
+where KrakenD would enforce something else (a method it does not register, a client limit without
+`strategy`) a warning says so. An example lives in `examples/xdp-throttle.json`.
 
 Exit status: `0` valid, `1` invalid (or unreadable), `2` wrong command line.
 
+With `--json`, a valid file also lists what will be enforced where: one entry in `enforced` per
+loaded block (scope `service`, `endpoint` or `backend`) with its JSON path, method and endpoint
+(and the gin `route` KrakenD registers), namespace, the buckets with the status each answers
+(`shared` 503; `client` 429 with `strategy` and `key`), a bot detector's 403, a breaker's 503 and
+settings, the backend's `hosts` for breakers and proxy limits, and `krakend_differs` (why KrakenD
+would enforce otherwise); `unenforceable_backends` names each off-the-wire backend, why, and the
+limits `dropped` from it.
+
 ```json
 {"file": "/etc/krakend/krakend.json", "valid": true, "endpoints": 12,
- "problems": [], "warnings": [], "ignored_namespaces": []}
+ "problems": [], "warnings": [], "ignored_namespaces": [],
+ "enforced": [
+  {"json_path": "$.endpoints[0].extra_config[\"qos/ratelimit/router\"]", "scope": "endpoint",
+   "method": "GET", "endpoint": "/users/{id}", "route": "/users/:id",
+   "namespace": "qos/ratelimit/router", "krakend_differs": [],
+   "shared": {"max_rate": 10.0, "every": "1s", "capacity": 10, "status": 503},
+   "client": {"strategy": "ip", "key": "", "max_rate": 2.0, "every": "1s", "capacity": 2,
+              "status": 429}},
+  {"json_path": "$.endpoints[0].backend[0].extra_config[\"qos/ratelimit/proxy\"]",
+   "scope": "backend", "method": "GET", "endpoint": "/users/{id}", "route": "/users/:id",
+   "namespace": "qos/ratelimit/proxy", "backend": "$.endpoints[0].backend[0]",
+   "hosts": ["http://10.0.0.2:8080"], "sd": "static", "krakend_differs": [],
+   "shared": {"max_rate": 50.0, "every": "1s", "capacity": 50, "status": 503}}],
+ "unenforceable_backends": [{"json_path": "$.endpoints[3].backend[0]",
+   "reason": "host scheme \"kafka\"", "dropped": ["qos/ratelimit/proxy"]}]}
 ```)",
         .examples = {"xdp-throttle check-config /etc/krakend/krakend.json",
-                     "xdp-throttle check-config examples/xdp-throttle.json --json | jq .problems"},
+                     "xdp-throttle check-config examples/xdp-throttle.json --json | jq .problems",
+                     "xdp-throttle check-config krakend.json --json | jq -c '.enforced[] | [.method, .endpoint, .namespace]'"},
         .run = run_check_config,
     },
     Verb{

@@ -30,7 +30,7 @@ jq -n --slurpfile list "$DATA" '{
       patterns: ["(Pingdom.com_bot_version_)(\\d+)\\.(\\d+)", "(facebookexternalhit)/(\\d+)\\.(\\d+)"],
       cache_size: 100}},
   endpoints: [
-    {endpoint: "/shared",
+    {endpoint: "/shared", backend: [{url_pattern: "/"}],
      extra_config: {
        "security/bot-detector": {patterns: [$list[0][].pattern], empty_user_agent_is_bot: true},
        "qos/ratelimit/router": {max_rate: 1, capacity: 1, every: "1h"}}}]}' >"$XT_TMP/gateway.json"

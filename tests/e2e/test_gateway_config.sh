@@ -24,7 +24,7 @@ step "a wrong type fails, naming the JSON path"
 cat >"$XT_TMP/wrong.json" <<'EOF'
 {"version": 3,
  "extra_config": {"xdp-throttle": {"l3": {"spike": {"rate": 100}}}},
- "endpoints": [{"endpoint": "/a", "extra_config": {"qos/ratelimit/router": {"max_rate": "ten"}}}]}
+ "endpoints": [{"backend": [{"url_pattern": "/"}], "endpoint": "/a", "extra_config": {"qos/ratelimit/router": {"max_rate": "ten"}}}]}
 EOF
 rc=0
 out=$("$XT_CLI" check-config "$XT_TMP/wrong.json" 2>&1) || rc=$?
@@ -36,7 +36,7 @@ cat >"$XT_TMP/good.json" <<'EOF'
 {"version": 3,
  "extra_config": {"xdp-throttle": {"http_ports": [80, 8080],
    "l3": {"spike": {"rate": 5000, "burst": 10000}, "syn": {"rate": 300, "burst": 600}}}},
- "endpoints": [{"endpoint": "/limited", "extra_config": {"qos/ratelimit/router": {"max_rate": 5}}}]}
+ "endpoints": [{"backend": [{"url_pattern": "/"}], "endpoint": "/limited", "extra_config": {"qos/ratelimit/router": {"max_rate": 5}}}]}
 EOF
 daemon_try() { # ARGS...: run the daemon to completion (bounded); sets RC and OUT
   RC=0

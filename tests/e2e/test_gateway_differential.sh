@@ -70,7 +70,7 @@ cat >"$XT_TMP/gateway.json" <<EOF
   "version": 3,
   "extra_config": {"xdp-throttle": {"http_ports": [80]}},
   "endpoints": [
-    {"endpoint": "/limited", "method": "GET",
+    {"backend": [{"url_pattern": "/"}], "endpoint": "/limited", "method": "GET",
      "extra_config": {"qos/ratelimit/router": {"client_max_rate": 1, "client_capacity": $CAPACITY, "every": "1h", "strategy": "ip"}}}
   ]
 }

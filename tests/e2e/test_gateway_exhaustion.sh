@@ -36,11 +36,11 @@ cat >"$XT_TMP/gateway.json" <<EOF
  "extra_config": {"xdp-throttle": {"http_ports": [80],
    "flows": {"max_clients_per_limit": 100, "max_flows": 50}}},
  "endpoints": [
-   {"endpoint": "/limited",
+   {"backend": [{"url_pattern": "/"}], "endpoint": "/limited",
     "extra_config": {"qos/ratelimit/router": {"client_max_rate": 1, "client_capacity": 3, "every": "1h", "strategy": "ip"}}},
-   {"endpoint": "/api/{key}",
+   {"backend": [{"url_pattern": "/"}], "endpoint": "/api/{key}",
     "extra_config": {"qos/ratelimit/router": {"client_max_rate": 1, "client_capacity": 3, "every": "1h", "strategy": "ip"}}},
-   {"endpoint": "/free"}]}
+   {"backend": [{"url_pattern": "/"}], "endpoint": "/free"}]}
 EOF
 DAEMON_STATS_INTERVAL=500ms daemon_start "$XT_TMP/gateway.json"
 

@@ -17,7 +17,7 @@ cat >"$XT_TMP/gateway.json" <<'EOF'
 {"version": 3,
  "extra_config": {"xdp-throttle": {"http_ports": [80]}},
  "endpoints": [
-   {"endpoint": "/limited",
+   {"backend": [{"url_pattern": "/"}], "endpoint": "/limited",
     "extra_config": {"qos/ratelimit/router": {"client_max_rate": 1, "client_capacity": 2, "every": "1m", "strategy": "ip"}}}]}
 EOF
 daemon_start "$XT_TMP/gateway.json"

@@ -21,9 +21,9 @@ write_config() { # ON_UNINSPECTABLE
 {"version": 3,
  "extra_config": {"xdp-throttle": {"http_ports": [80], "on_uninspectable": "$1"}},
  "endpoints": [
-   {"endpoint": "/limited",
+   {"backend": [{"url_pattern": "/"}], "endpoint": "/limited",
     "extra_config": {"qos/ratelimit/router": {"client_max_rate": 1, "client_capacity": 3, "every": "1h", "strategy": "ip"}}},
-   {"endpoint": "/ws"}]}
+   {"backend": [{"url_pattern": "/"}], "endpoint": "/ws"}]}
 EOF
 }
 write_config close

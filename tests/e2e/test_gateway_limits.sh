@@ -21,11 +21,11 @@ cat >"$XT_TMP/gateway.json" <<EOF
   "version": 3,
   "extra_config": {"xdp-throttle": {"http_ports": [80]}},
   "endpoints": [
-    {"endpoint": "/limited",
+    {"backend": [{"url_pattern": "/"}], "endpoint": "/limited",
      "extra_config": {"qos/ratelimit/router": {"client_max_rate": $RATE, "client_capacity": $CAPACITY, "every": "1s", "strategy": "ip"}}},
-    {"endpoint": "/api/{key}",
+    {"backend": [{"url_pattern": "/"}], "endpoint": "/api/{key}",
      "extra_config": {"qos/ratelimit/router": {"client_max_rate": 1, "client_capacity": 3, "every": "1m", "strategy": "header", "key": "X-Api-Key"}}},
-    {"endpoint": "/shared",
+    {"backend": [{"url_pattern": "/"}], "endpoint": "/shared",
      "extra_config": {"qos/ratelimit/router": {"max_rate": 1, "capacity": 2, "every": "1m"}}}
   ]
 }

@@ -66,8 +66,8 @@ constexpr const char* kConfig = R"({"version": 3,
       {"client_max_rate": 1, "client_capacity": 2, "every": "1h", "strategy": "ip"}},
    "backend": [{"host": ["http://10.0.0.2:80", "http://[2001:db8::2]:80"],
                 "extra_config": {"qos/circuit-breaker": {"max_errors": 1, "timeout": 1, "interval": 0}}}]},
-  {"endpoint": "/shared", "extra_config": {"qos/ratelimit/router": {"max_rate": 1, "capacity": 1, "every": "1m"}}},
-  {"endpoint": "/free"}]})";
+  {"backend": [{"url_pattern": "/"}], "endpoint": "/shared", "extra_config": {"qos/ratelimit/router": {"max_rate": 1, "capacity": 1, "every": "1m"}}},
+  {"backend": [{"url_pattern": "/"}], "endpoint": "/free"}]})";
 
 constexpr const char* kClientPieces[] = {
     "GET /limited HTTP/1.1\r\nHost: a\r\n\r\n",

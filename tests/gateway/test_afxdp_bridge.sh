@@ -149,8 +149,8 @@ if [[ -z ${XT_AFXDP_SKIP_POLICY:-} ]]; then
 {"version": 3,
  "extra_config": {"xdp-throttle": {"http_ports": [8080]}},
  "endpoints": [
-   {"endpoint": "/limited", "extra_config": {"qos/ratelimit/router": {"max_rate": 1, "capacity": 2, "every": "1m"}}},
-   {"endpoint": "/free"}]}
+   {"backend": [{"url_pattern": "/"}], "endpoint": "/limited", "extra_config": {"qos/ratelimit/router": {"max_rate": 1, "capacity": 2, "every": "1m"}}},
+   {"backend": [{"url_pattern": "/"}], "endpoint": "/free"}]}
 JSON
   start_bridge --config "$TMP/krakend.json" --trace "${XT_BRIDGE_TRACE:-0}"
   codes=""

@@ -7,8 +7,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "abi.h"
@@ -18,6 +21,12 @@
 namespace xt::config {
 
 inline constexpr const char* kOwnNamespace = "xdp-throttle";
+// The KrakenD namespaces this project enforces.
+inline constexpr std::string_view kRouterNs = "qos/ratelimit/router";
+inline constexpr std::string_view kServiceNs = "qos/ratelimit/service";
+inline constexpr std::string_view kProxyNs = "qos/ratelimit/proxy";
+inline constexpr std::string_view kCircuitBreakerNs = "qos/circuit-breaker";
+inline constexpr std::string_view kBotDetectorNs = "security/bot-detector";
 inline constexpr uint64_t kDefaultTimeoutNs = 2'000'000'000;  // KrakenD's `timeout` default
 
 // A token bucket as KrakenD writes it: `max_rate` tokens per `every`, holding at most `capacity`.
@@ -39,6 +48,9 @@ struct ClientRateLimit {
     TokenRate rate;
     ClientStrategy strategy = ClientStrategy::ip;
     std::string key;
+    // false: the block names no strategy. We limit per address then; KrakenD CE
+    // (krakend-ratelimit v3.3.1) logs "Unknown strategy" and applies no per-client limit at all.
+    bool strategy_given = true;
 };
 
 // `qos/ratelimit/router` (per endpoint) and `qos/ratelimit/service` (root) share this shape:
@@ -81,8 +93,13 @@ struct BackendHost {
 //           between backends: the same set here)
 enum class ServiceDiscovery { static_hosts, dns_srv };
 
+// Where each loaded namespace block was written: v2 namespace name -> JSON path of the block (under
+// its 1.x name when it was written so).
+using BlockPaths = std::map<std::string, std::string, std::less<>>;
+
 struct Backend {
     std::string json_path;  // "$.endpoints[2].backend[0]", for messages and metrics labels
+    BlockPaths blocks;
     std::vector<BackendHost> hosts;
     ServiceDiscovery sd = ServiceDiscovery::static_hosts;
     std::string sd_scheme = "http";  // KrakenD's scheme for SRV-discovered hosts; not used on the wire
@@ -100,8 +117,13 @@ struct ClientPrefixes {
 
 struct Endpoint {
     std::string json_path;  // "$.endpoints[2]"
-    std::string pattern;    // "/users/{id}"
+    BlockPaths blocks;
+    std::string pattern;    // "/users/{id}" (with the leading '/' KrakenD adds when it is missing)
+    std::string route;      // as KrakenD's router (gin) registers it: "/users/:id"
     std::string method;     // upper case, "GET" when absent
+    // KrakenD CE's router registers GET, POST, PUT, PATCH and DELETE only; an endpoint with another
+    // method loads (and is enforced here) but KrakenD skips it with "Unsupported method".
+    bool krakend_registers = true;
     // `timeout`, else the root's, else KrakenD's 2 s: a backend that sends no response head within
     // it is a circuit-breaker failure.
     uint64_t timeout_ns = kDefaultTimeoutNs;
@@ -189,6 +211,15 @@ struct GatewaySettings {
     Autoban autoban;
 };
 
+// A backend the gateway cannot see on the wire (a pub/sub or cloud-function backend: its traffic
+// leaves the API gateway as something else than HTTP to `host`). Its proxy limit and circuit
+// breaker, if any, are dropped at load time (kept out of Backend), and listed here.
+struct UnenforceableBackend {
+    std::string json_path;  // "$.endpoints[2].backend[0]"
+    std::string reason;     // "host scheme \"kafka\"", "namespace \"backend/lambda\""
+    std::vector<std::string> dropped;  // the namespaces that cannot apply ("qos/ratelimit/proxy")
+};
+
 // A namespace found in some extra_config that this project does not enforce, listed once.
 struct IgnoredNamespace {
     std::string name;
@@ -198,11 +229,13 @@ struct IgnoredNamespace {
 
 struct Config {
     std::string source;  // file name, or "<string>"
+    BlockPaths blocks;   // of the root extra_config
     std::vector<Endpoint> endpoints;
     std::optional<RateLimit> service_limit;  // qos/ratelimit/service
     std::optional<BotDetector> bot_detector; // root security/bot-detector
     GatewaySettings gateway;
     std::vector<IgnoredNamespace> ignored_namespaces;
+    std::vector<UnenforceableBackend> unenforceable_backends;
     std::vector<std::string> warnings;  // accepted, but probably not what the operator meant
 };
 

@@ -155,6 +155,11 @@ std::optional<std::vector<std::string>> Fields::string_list(std::string_view key
     return out;
 }
 
+std::optional<std::vector<std::string>> Fields::weak_string_list(std::string_view key) {
+    if (const json* v = get(key); v && v->is_string()) return std::vector<std::string>{v->get<std::string>()};
+    return string_list(key);
+}
+
 std::optional<std::vector<Cidr>> Fields::cidr_list(std::string_view key) {
     auto list = string_list(key);
     if (!list) return std::nullopt;

@@ -56,6 +56,9 @@ public:
     // Go duration syntax ("1s", "10m", "1m30s"); strictly positive.
     std::optional<uint64_t> duration_ns(std::string_view key);
     std::optional<std::vector<std::string>> string_list(std::string_view key);
+    // The same, but one string also stands for a list of one: KrakenD's loader (koanf, decoding
+    // with mapstructure's WeaklyTypedInput) converts it so, e.g. `"host": "http://10.0.0.2"`.
+    std::optional<std::vector<std::string>> weak_string_list(std::string_view key);
     // An array of addresses or CIDRs ("10.0.0.0/8", "2001:db8::1"); every bad entry is a problem at
     // its index, and the good ones are kept.
     std::optional<std::vector<Cidr>> cidr_list(std::string_view key);

@@ -28,6 +28,40 @@ std::optional<CircuitBreaker> parse_circuit_breaker(const json& block, const Jso
         });
 }
 
+std::optional<CircuitBreaker> parse_legacy_circuit_breaker(const json& block, const JsonPath& at,
+                                                           Problems& problems) {
+    if (!block.is_object()) {
+        problems.warn(at, fmt::format("{}: not an object, so KrakenD builds no breaker; neither do we",
+                                      describe(block)));
+        return std::nullopt;
+    }
+    // Go's int(float64) truncates; we also keep the bounds parse_circuit_breaker keeps.
+    const auto seconds = [&](const char* key, uint64_t max) -> uint64_t {
+        const auto it = block.find(key);
+        if (it == block.end() || !it->is_number()) return 0;
+        const double d = it->get<double>();
+        return d <= 0 ? 0 : d >= static_cast<double>(max) ? max : static_cast<uint64_t>(d);
+    };
+    CircuitBreaker cb;
+    cb.interval_s = seconds("interval", 86400);
+    cb.timeout_s = seconds("timeout", 86400);
+    cb.max_errors = seconds("max_errors", UINT32_MAX);
+    if (auto it = block.find("name"); it != block.end() && it->is_string()) cb.name = it->get<std::string>();
+    if (auto it = block.find("log_status_change"); it != block.end() && it->is_boolean())
+        cb.log_status_change = it->get<bool>();
+    if (cb.interval_s == 0 && cb.timeout_s == 0 && cb.max_errors == 0 && cb.name.empty() &&
+        !cb.log_status_change) {
+        problems.warn(at, "all zero (no interval, timeout or max_errors), so KrakenD builds no "
+                          "breaker; neither do we");
+        return std::nullopt;
+    }
+    for (const auto& [key, value] : block.items())
+        if (!is_annotation_key(key) && key != "interval" && key != "timeout" && key != "max_errors" &&
+            key != "name" && key != "log_status_change")
+            problems.warn(at / key, "unknown field, ignored (as KrakenD ignores it under this 1.x name)");
+    return cb;
+}
+
 std::optional<BotDetector> parse_bot_detector(const json& block, const JsonPath& at,
                                               Problems& problems) {
     return read_closed_block<BotDetector>(

@@ -12,6 +12,12 @@ namespace xt::config {
 // qos/circuit-breaker (scope backend)
 std::optional<CircuitBreaker> parse_circuit_breaker(const json& block, const JsonPath& at,
                                                     Problems& problems);
+// The same block under its 1.x name "github.com/devopsfaith/krakend-circuitbreaker/gobreaker", read
+// as krakend-circuitbreaker's ConfigGetter reads it: no schema applies to that name, so unknown
+// keys are ignored (krakend-ce's own 1.x examples spell "maxErrors"), a missing or non-numeric
+// field is 0 and a fraction is truncated. All zero: no breaker (KrakenD's ZeroCfg).
+std::optional<CircuitBreaker> parse_legacy_circuit_breaker(const json& block, const JsonPath& at,
+                                                           Problems& problems);
 // security/bot-detector (scope service or endpoint)
 std::optional<BotDetector> parse_bot_detector(const json& block, const JsonPath& at,
                                               Problems& problems);

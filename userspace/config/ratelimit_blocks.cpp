@@ -118,9 +118,11 @@ std::optional<RateLimit> parse_limit(const json& block, const JsonPath& at, Prob
         client.rate.capacity = (client_capacity && *client_capacity > 0)
                                    ? *client_capacity
                                    : default_capacity(*rate, every);
-        if (!strategy_value) {
-            problems.warn(at, "client_max_rate without a strategy: clients are told apart by their "
-                              "IP address (strategy \"ip\")");
+        client.strategy_given = strategy_value != nullptr;
+        if (!client.strategy_given) {
+            problems.warn(at, "client_max_rate without a strategy: KrakenD CE (krakend-ratelimit "
+                              "v3.3.1) logs \"Unknown strategy\" and limits no client at all; "
+                              "xdp-throttle limits each IP address (strategy \"ip\") instead");
         }
         client.strategy = strategy.value_or(ClientStrategy::ip);
         client.key = key.value_or("");

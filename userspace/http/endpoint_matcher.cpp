@@ -1,5 +1,8 @@
 #include "http/endpoint_matcher.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 #include <fmt/format.h>
 
 namespace xt::http {
@@ -35,38 +38,97 @@ std::vector<std::string> EndpointPattern::placeholders() const {
     return out;
 }
 
-Result<EndpointPattern> parse_endpoint_pattern(std::string_view text) {
-    if (text.empty() || text.front() != '/')
-        return failf(ErrorKind::invalid_input, "expected a path starting with '/', got \"{}\"", text);
+namespace {
+
+// The characters of a placeholder name in lura's patterns: endpointURLKeysPattern
+// `/\{([a-zA-Z\-_0-9]+)\}` and, with disable_rest, simpleURLKeysPattern `\{([\w\-\.:/]+)\}`.
+bool is_name_char(char c, bool disable_rest) {
+    if (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-') return true;
+    return disable_rest && (c == '.' || c == ':' || c == '/');
+}
+
+}  // namespace
+
+std::vector<std::string> lura_placeholders(std::string_view path, bool disable_rest) {
+    std::vector<std::string> names;
+    for (std::size_t i = 0; i < path.size(); ++i) {
+        if (path[i] != '{' || (!disable_rest && (i == 0 || path[i - 1] != '/'))) continue;
+        std::size_t j = i + 1;
+        while (j < path.size() && is_name_char(path[j], disable_rest)) ++j;
+        if (j == i + 1 || j == path.size() || path[j] != '}') continue;
+        names.emplace_back(path.substr(i + 1, j - i - 1));
+        i = j;
+    }
+    return names;
+}
+
+std::string krakend_route(std::string_view text, bool disable_rest) {
+    // lura's GetEndpointPath only rewrites what comes before a '?'.
+    const std::size_t query = text.find('?');
+    std::string path(text.substr(0, query));
+    for (const auto& name : lura_placeholders(path, disable_rest)) {
+        const std::string from = "{" + name + "}";
+        const std::string to = ":" + name;
+        for (std::size_t pos = path.find(from); pos != std::string::npos;
+             pos = path.find(from, pos + to.size()))
+            path.replace(pos, from.size(), to);
+    }
+    if (query != std::string_view::npos) path += text.substr(query);
+    return path;
+}
+
+namespace {
+
+// lura's invalidPattern `/__(debug|echo|health)(/.*)?$`: the segment that makes it match.
+std::optional<std::string_view> reserved_segment(std::string_view path) {
+    for (std::string_view name : {"/__debug", "/__echo", "/__health"}) {
+        for (auto pos = path.find(name); pos != std::string_view::npos; pos = path.find(name, pos + 1)) {
+            const auto after = pos + name.size();
+            if (after == path.size() || path[after] == '/') return name.substr(1);
+        }
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+Result<EndpointPattern> parse_endpoint_pattern(std::string_view written, bool disable_rest) {
     EndpointPattern pattern;
-    pattern.text = std::string(text);
-    for (std::string_view seg : split_segments(text)) {
+    pattern.text = (written.starts_with("/") ? "" : "/") + std::string(written);
+    const std::string_view text = pattern.text;
+    if (auto reserved = reserved_segment(text))
+        return failf(ErrorKind::invalid_input,
+                     "\"{}\": KrakenD reserves /{} for itself and refuses to start with an endpoint "
+                     "ending in /__health, /__debug or /__echo (or under them)", text, *reserved);
+    pattern.route = krakend_route(text, disable_rest);
+    pattern.inputs = lura_placeholders(text, disable_rest);
+    const std::string& route = pattern.route;
+    for (std::string_view seg : split_segments(route)) {
         PatternSegment out;
         if (seg.find('*') != std::string_view::npos)
             return failf(ErrorKind::invalid_input,
                          "wildcard segments are not supported (KrakenD CE has none): \"{}\"", text);
-        if (seg.size() >= 2 && seg.front() == '{' && seg.back() == '}') {
-            out.placeholder = true;
-            out.text = std::string(seg.substr(1, seg.size() - 2));
-        } else if (seg.size() >= 2 && seg.front() == ':') {
-            out.placeholder = true;
-            out.text = std::string(seg.substr(1));
-        } else {
-            out.text = std::string(seg);
+        const auto colon = seg.find(':');
+        if (colon == std::string_view::npos) {
+            out.text = std::string(seg);  // braces lura did not convert are literal characters
+            pattern.segments.push_back(std::move(out));
+            continue;
         }
-        if (out.placeholder) {
-            if (out.text.empty() || out.text.find_first_of("{}:") != std::string::npos)
-                return failf(ErrorKind::invalid_input,
-                             "expected a placeholder such as {{id}}, got \"{}\" in \"{}\"", seg, text);
-            for (const auto& earlier : pattern.segments)
-                if (earlier.placeholder && earlier.text == out.text)
-                    return failf(ErrorKind::invalid_input, "placeholder {{{}}} appears twice in \"{}\"",
-                                 out.text, text);
-        } else if (out.text.find_first_of("{}") != std::string::npos) {
+        out.placeholder = true;
+        out.prefix = std::string(seg.substr(0, colon));
+        out.text = std::string(seg.substr(colon + 1));
+        if (out.text.empty())
             return failf(ErrorKind::invalid_input,
-                         "a placeholder must be a whole path segment such as /{{id}}/, got \"{}\" in \"{}\"",
-                         seg, text);
-        }
+                         "expected a placeholder such as {{id}}, got \"{}\" in \"{}\" (gin route "
+                         "\"{}\")", seg, text, route);
+        if (out.text.find(':') != std::string::npos)
+            return failf(ErrorKind::invalid_input,
+                         "two placeholders in one path segment (\"{}\" in \"{}\", gin route \"{}\"): "
+                         "KrakenD's router (gin) refuses to start with them", seg, text, route);
+        for (const auto& earlier : pattern.segments)
+            if (earlier.placeholder && earlier.text == out.text)
+                return failf(ErrorKind::invalid_input, "placeholder {{{}}} appears twice in \"{}\"",
+                             out.text, text);
         pattern.segments.push_back(std::move(out));
     }
     return pattern;
@@ -141,7 +203,13 @@ std::optional<std::string_view> EndpointMatch::param(std::string_view name) cons
 }
 
 struct EndpointMatcher::Node {
+    struct Prefixed {
+        std::string prefix;
+        std::string name;
+        std::unique_ptr<Node> node;
+    };
     std::map<std::string, std::unique_ptr<Node>, std::less<>> statics;
+    std::vector<Prefixed> prefixed;  // longest prefix first: the order gin tries them
     std::unique_ptr<Node> placeholder;
     std::string placeholder_name;
     std::optional<std::size_t> endpoint;
@@ -159,7 +227,23 @@ Status EndpointMatcher::add(std::string_view method, const EndpointPattern& patt
     if (!root) root = std::make_unique<Node>();
     Node* node = root.get();
     for (const auto& seg : pattern.segments) {
-        if (seg.placeholder) {
+        if (seg.placeholder && !seg.prefix.empty()) {
+            auto it = std::find_if(node->prefixed.begin(), node->prefixed.end(),
+                                   [&](const Node::Prefixed& p) { return p.prefix == seg.prefix; });
+            if (it == node->prefixed.end()) {
+                auto pos = std::find_if(node->prefixed.begin(), node->prefixed.end(),
+                                        [&](const Node::Prefixed& p) {
+                                            return p.prefix.size() < seg.prefix.size();
+                                        });
+                it = node->prefixed.insert(pos, {seg.prefix, seg.text, std::make_unique<Node>()});
+            } else if (it->name != seg.text) {
+                return failf(ErrorKind::invalid_input,
+                             "{} {}: placeholder {}:{} conflicts with {}:{} at the same position "
+                             "of another {} endpoint (KrakenD's router refuses this too)",
+                             method, pattern.text, seg.prefix, seg.text, it->prefix, it->name, method);
+            }
+            node = it->node.get();
+        } else if (seg.placeholder) {
             if (!node->placeholder) {
                 node->placeholder = std::make_unique<Node>();
                 node->placeholder_name = seg.text;
@@ -192,6 +276,12 @@ const Node* walk(const Node& node, const std::vector<std::string_view>& segs, st
     if (i == segs.size()) return node.endpoint ? &node : nullptr;
     if (auto it = node.statics.find(segs[i]); it != node.statics.end())
         if (const Node* hit = walk(*it->second, segs, i + 1, params)) return hit;
+    for (const auto& p : node.prefixed) {
+        if (segs[i].size() <= p.prefix.size() || !segs[i].starts_with(p.prefix)) continue;
+        params.emplace_back(p.name, std::string(segs[i].substr(p.prefix.size())));
+        if (const Node* hit = walk(*p.node, segs, i + 1, params)) return hit;
+        params.pop_back();
+    }
     if (node.placeholder && !segs[i].empty()) {
         params.emplace_back(node.placeholder_name, std::string(segs[i]));
         if (const Node* hit = walk(*node.placeholder, segs, i + 1, params)) return hit;

@@ -5,6 +5,10 @@
 //   further down the matcher backtracks to the placeholder (gin >= 1.8 does the same);
 // - a placeholder matches one non-empty segment; "/a/" and "/a" are different paths (gin would
 //   redirect one to the other; the redirected request is matched again);
+// - a placeholder may follow a literal prefix inside its segment (gin's "/file/report-:id"): it
+//   then matches the segments that start with the prefix and go on for at least one character;
+//   a literal segment beats a prefixed placeholder, a longer prefix beats a shorter one, and both
+//   beat a whole-segment placeholder (gin's longest-static-prefix-first walk);
 // - two placeholders with different names at the same position of one method are refused, as gin
 //   refuses them (KrakenD would not start).
 // Request paths are normalized first (normalize_request_path) so that a request cannot dodge a
@@ -25,19 +29,38 @@
 namespace xt::http {
 
 struct PatternSegment {
-    std::string text;  // the literal, or the placeholder's name
+    std::string text;  // the literal, or the placeholder's name (gin's: up to the segment's end)
     bool placeholder = false;
+    std::string prefix;  // a placeholder's literal prefix inside its segment ("report-" in report-:id)
 };
 
 struct EndpointPattern {
-    std::string text;
+    std::string text;   // as written, with the leading '/' KrakenD adds when it is missing
+    std::string route;  // as KrakenD's router (gin) registers it
+    std::vector<std::string> inputs;  // the placeholder names lura extracted (for url_pattern)
     std::vector<PatternSegment> segments;  // "/" -> one empty literal; "/a/" -> "a", ""
     std::vector<std::string> placeholders() const;
 };
 
-// "{name}" (or gin's ":name") must be a whole segment; the pattern must start with '/'.
-// Wildcards ("*") are refused: KrakenD CE has none.
-Result<EndpointPattern> parse_endpoint_pattern(std::string_view text);
+// A KrakenD `endpoint` as KrakenD's router registers it (lura config.initEndpoints, then gin):
+// 1. lura turns "{name}" into gin's ":name". By default only a "{name}" right after a '/' counts
+//    (name of [A-Za-z0-9_-]); with the root's "disable_rest": true every "{name}" does (name of
+//    [A-Za-z0-9_.:/-]). Any other brace is a literal character.
+// 2. gin reads ":" as a placeholder that runs to the end of its segment, after an optional literal
+//    prefix: "/files/{name}.json" becomes "/files/:name.json", one placeholder named "name.json"
+//    matching any segment, as in KrakenD; "/x/unrestful${t}" (disable_rest) becomes a placeholder
+//    "t" after the prefix "unrestful$".
+// A missing leading '/' is added (lura's CleanPath). Refused as KrakenD refuses them: a path
+// ending in /__health, /__debug or /__echo (or with such a segment followed by more: KrakenD
+// reserves them for its own endpoints), two placeholders in one segment (gin panics on
+// them), and wildcards ("*"): lura refuses a '*' followed by anything, gin a bare one.
+Result<EndpointPattern> parse_endpoint_pattern(std::string_view text, bool disable_rest = false);
+
+// Step 1 above alone: the gin route lura registers for `text`.
+std::string krakend_route(std::string_view text, bool disable_rest);
+// The "{name}" names lura extracts from `text`: with disable_rest any, else those after a '/'.
+// lura's simpleURLKeysPattern (the disable_rest one) also reads a backend's url_pattern.
+std::vector<std::string> lura_placeholders(std::string_view text, bool disable_rest);
 
 // The path of a request target, as the router should see it: absolute-form reduced to its path,
 // query and fragment removed, percent-escapes decoded, "." and ".." resolved, repeated slashes

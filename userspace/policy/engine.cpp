@@ -256,7 +256,9 @@ Result<PolicyEngine> PolicyEngine::create(const config::Config& config, Clock cl
     for (std::size_t i = 0; i < config.endpoints.size(); ++i) {
         const auto& ep = config.endpoints[i];
         const auto at_endpoint = reword("{}: {}", ep.json_path);
-        const auto pattern = XT_TRY(http::parse_endpoint_pattern(ep.pattern).map_error(at_endpoint));
+        // The gin route the loader derived (it alone knows the root's disable_rest); parsing a
+        // route again yields the same route.
+        const auto pattern = XT_TRY(http::parse_endpoint_pattern(ep.route).map_error(at_endpoint));
         XT_TRY(impl.matcher.add(ep.method, pattern, i).map_error(at_endpoint));
         EndpointState state;
         state.bots = XT_TRY(make_bot_detector(ep.bot_detector).map_error(at_endpoint));

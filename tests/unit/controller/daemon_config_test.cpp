@@ -29,7 +29,7 @@ protected:
 constexpr const char* kGood = R"({"version": 3,
   "extra_config": {"xdp-throttle": {"iface": "edge0", "peer": "edge1", "http_ports": [8080, 80],
     "l3": {"spike": {"rate": 1000, "burst": 2000}, "syn": {"rate": 50}, "spike_per_prefix": true}}},
-  "endpoints": [{"endpoint": "/a"}]})";
+  "endpoints": [{"backend": [{"url_pattern": "/"}], "endpoint": "/a"}]})";
 
 TEST_F(DaemonConfigTest, FileValuesWithoutOverrides) {
     auto loaded = xt::controller::load_daemon_config(write("good.json", kGood), {});
@@ -57,8 +57,8 @@ TEST_F(DaemonConfigTest, FlagsOverrideTheFile) {
 
 TEST_F(DaemonConfigTest, InvalidFileListsEveryProblemWithItsPath) {
     const auto path = write("bad.json", R"({"version": 3, "endpoints": [
-        {"endpoint": "/a", "extra_config": {"qos/ratelimit/router": {"max_rate": "ten"}}},
-        {"endpoint": "/b", "extra_config": {"qos/ratelimit/router": {"capacity": -1}}}]})");
+        {"backend": [{"url_pattern": "/"}], "endpoint": "/a", "extra_config": {"qos/ratelimit/router": {"max_rate": "ten"}}},
+        {"backend": [{"url_pattern": "/"}], "endpoint": "/b", "extra_config": {"qos/ratelimit/router": {"capacity": -1}}}]})");
     auto c = xt::controller::load_daemon_config(path, {});
     ASSERT_FALSE(c);
     const auto& m = c.error().message;

@@ -19,9 +19,9 @@ namespace xt::test {
 // /limited: one request per minute (503 after); /free: no limit.
 inline const char* kFlowConfig = R"({"version": 3,
   "endpoints": [
-    {"endpoint": "/limited", "extra_config": {"qos/ratelimit/router":
+    {"backend": [{"url_pattern": "/"}], "endpoint": "/limited", "extra_config": {"qos/ratelimit/router":
         {"max_rate": 1, "capacity": 1, "every": "1m"}}},
-    {"endpoint": "/free"}]})";
+    {"backend": [{"url_pattern": "/"}], "endpoint": "/free"}]})";
 
 struct FlowHarness {
     uint64_t now_ns = 1'000'000'000;

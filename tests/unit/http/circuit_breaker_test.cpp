@@ -288,12 +288,12 @@ TEST(PolicyEngineBreaker, HalfOpenProbeAndRecovery) {
 TEST(PolicyEngineBreaker, StrictModeAndTimeoutsFromConfig) {
     auto loaded = xt::config::parse_config(R"({"version": 3, "timeout": "3s",
         "extra_config": {"xdp-throttle": {"breaker_failures": "strict"}},
-        "endpoints": [{"endpoint": "/x"}, {"endpoint": "/y", "timeout": "1m"}]})");
+        "endpoints": [{"backend": [{"url_pattern": "/"}], "endpoint": "/x"}, {"backend": [{"url_pattern": "/"}], "endpoint": "/y", "timeout": "1m"}]})");
     ASSERT_TRUE(loaded) << loaded.error().message;
     EXPECT_EQ(loaded->gateway.breaker_failures, BreakerFailures::strict);
     EXPECT_EQ(loaded->endpoints[0].timeout_ns, 3 * kS);
     EXPECT_EQ(loaded->endpoints[1].timeout_ns, 60 * kS);
-    auto defaults = xt::config::parse_config(R"({"version": 3, "endpoints": [{"endpoint": "/x"}]})");
+    auto defaults = xt::config::parse_config(R"({"version": 3, "endpoints": [{"backend": [{"url_pattern": "/"}], "endpoint": "/x"}]})");
     ASSERT_TRUE(defaults);
     EXPECT_EQ(defaults->endpoints[0].timeout_ns, 2 * kS);  // KrakenD's default
     EXPECT_EQ(defaults->gateway.breaker_failures, BreakerFailures::server_errors);

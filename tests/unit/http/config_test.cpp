@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "test_support.hpp"
+#include "config/enforcement.hpp"
 #include "config/load_config.hpp"
 
 using namespace xt::config;
@@ -255,34 +256,50 @@ INSTANTIATE_TEST_SUITE_P(
                 "flows.max_head_bytes: expected at least 32768"},
         BadCase{"own ipv6 prefix", ROOT(R"({"xdp-throttle":{"ipv6_prefix":0}})"),
                 R"($.extra_config["xdp-throttle"].ipv6_prefix: must be between 1 and 128, got 0)"},
-        BadCase{"endpoint ipv4 prefix", R"({"version":3,"endpoints":[{"endpoint":"/a","extra_config":{"xdp-throttle":{"ipv4_prefix":33}}}]})",
+        BadCase{"endpoint ipv4 prefix", R"({"version":3,"endpoints":[{"backend": [{"url_pattern": "/"}], "endpoint":"/a","extra_config":{"xdp-throttle":{"ipv4_prefix":33}}}]})",
                 R"($.endpoints[0].extra_config["xdp-throttle"].ipv4_prefix: must be between 1 and 32, got 33)"},
-        BadCase{"endpoint own unknown", R"({"version":3,"endpoints":[{"endpoint":"/a","extra_config":{"xdp-throttle":{"flows":{}}}}]})",
+        BadCase{"endpoint own unknown", R"({"version":3,"endpoints":[{"backend": [{"url_pattern": "/"}], "endpoint":"/a","extra_config":{"xdp-throttle":{"flows":{}}}}]})",
                 R"($.endpoints[0].extra_config["xdp-throttle"].flows: unknown field)"},
         BadCase{"own clients full", ROOT(R"({"xdp-throttle":{"flows":{"on_clients_full":"evict"}}})"),
                 R"(flows.on_clients_full: expected "overflow" or "reject", got "evict")"},
         BadCase{"own scope", ROOT(R"({"xdp-throttle":{"service_limit_scope":"some"}})"),
                 R"(service_limit_scope: expected "all" or "matched")"},
         BadCase{"version", R"({"version":2})", "$.version: expected 3"},
-        BadCase{"endpoints not array", R"({"version":3,"endpoints":{}})", "$.endpoints: expected an array of endpoints, got an object"},
+        BadCase{"version missing", R"({"endpoints":[]})", "$.version: required: expected 3 (KrakenD refuses"},
+        BadCase{"endpoints not array", R"({"version":3,"endpoints":"/a"})", R"($.endpoints: expected an array of endpoints (or one endpoint), got string "/a")"},
         BadCase{"endpoint missing", R"({"version":3,"endpoints":[{"backend":[]}]})", "$.endpoints[0].endpoint: required: expected a string"},
-        BadCase{"endpoint relative", R"({"version":3,"endpoints":[{"endpoint":"a/b"}]})", "$.endpoints[0].endpoint: expected a path starting with '/'"},
-        BadCase{"endpoint partial placeholder", R"({"version":3,"endpoints":[{"endpoint":"/a/{id}.rss"}]})", "a placeholder must be a whole path segment"},
-        BadCase{"endpoint wildcard", R"({"version":3,"endpoints":[{"endpoint":"/a/*"}]})", "wildcard segments are not supported"},
-        BadCase{"duplicate endpoint", R"({"version":3,"endpoints":[{"endpoint":"/a"},{"endpoint":"/a","method":"GET"}]})",
+        BadCase{"endpoint reserved", R"({"version":3,"endpoints":[{"endpoint":"/api/__health","backend":[{"host":["h"]}]}]})",
+                R"($.endpoints[0].endpoint: "/api/__health": KrakenD reserves /__health)"},
+        BadCase{"endpoint under reserved", R"({"version":3,"endpoints":[{"endpoint":"/__debug/x","backend":[{"host":["h"]}]}]})",
+                "KrakenD reserves /__debug"},
+        BadCase{"endpoint without backend", R"({"version":3,"endpoints":[{"endpoint":"/a/{id}"}]})",
+                "$.endpoints[0]: GET /a/{id}: endpoint without a backend (KrakenD refuses the file"},
+        BadCase{"endpoint empty backend list", R"({"version":3,"endpoints":[{"endpoint":"/a","backend":[]}]})",
+                "$.endpoints[0]: GET /a: endpoint without a backend"},
+        BadCase{"endpoint empty backend object", R"({"version":3,"endpoints":[{"endpoint":"/a","backend":{}}]})",
+                "$.endpoints[0]: GET /a: endpoint without a backend"},
+        BadCase{"two placeholders in a segment", R"({"version":3,"disable_rest":true,"endpoints":[{"endpoint":"/a/{x}-{y}","backend":[{"host":["h"]}]}]})",
+                "two placeholders in one path segment"},
+        BadCase{"version as text", R"({"version":"v3"})", R"($.version: expected 3 (KrakenD's current format), got string "v3")"},
+        BadCase{"version 2 as text", R"({"version":"2"})", "$.version: expected 3"},
+        BadCase{"version true", R"({"version":true})", "$.version: expected 3"},
+        BadCase{"host as number", R"({"version":3,"endpoints":[{"endpoint":"/a","backend":{"host":5}}]})",
+                "$.endpoints[0].backend.host: expected an array of strings, got number 5"},
+        BadCase{"backend as string", R"({"version":3,"endpoints":[{"endpoint":"/a","backend":"http://x"}]})",
+                R"($.endpoints[0].backend: expected an array of backends (or one backend), got string)"},
+        BadCase{"endpoint wildcard", R"({"version":3,"endpoints":[{"backend": [{"url_pattern": "/"}], "endpoint":"/a/*"}]})", "wildcard segments are not supported"},
+        BadCase{"duplicate endpoint", R"({"version":3,"endpoints":[{"backend": [{"url_pattern": "/"}], "endpoint":"/a"},{"backend": [{"url_pattern": "/"}], "endpoint":"/a","method":"GET"}]})",
                 "$.endpoints[1].endpoint: GET /a is defined twice"},
-        BadCase{"conflicting placeholders", R"({"version":3,"endpoints":[{"endpoint":"/a/{id}"},{"endpoint":"/a/{name}/b"}]})",
+        BadCase{"conflicting placeholders", R"({"version":3,"endpoints":[{"backend": [{"url_pattern": "/"}], "endpoint":"/a/{id}"},{"backend": [{"url_pattern": "/"}], "endpoint":"/a/{name}/b"}]})",
                 "$.endpoints[1].endpoint: GET /a/{name}/b: placeholder {name} conflicts with {id}"},
-        BadCase{"bad method", R"({"version":3,"endpoints":[{"endpoint":"/a","method":"FETCH"}]})", "$.endpoints[0].method: expected GET, POST"},
+        BadCase{"bad method", R"({"version":3,"endpoints":[{"backend": [{"url_pattern": "/"}], "endpoint":"/a","method":"FETCH"}]})", "$.endpoints[0].method: expected GET, POST"},
         BadCase{"backend host port", R"({"version":3,"endpoints":[{"endpoint":"/a","backend":[{"host":["http://x:99999"]}]}]})",
-                "$.endpoints[0].backend[0].host[0]: expected a port 1-65535"},
-        BadCase{"backend host not list", R"({"version":3,"endpoints":[{"endpoint":"/a","backend":[{"host":"http://x"}]}]})",
-                "$.endpoints[0].backend[0].host: expected an array of strings, got string"}));
+                "$.endpoints[0].backend[0].host[0]: expected a port 1-65535"}));
 
 TEST(ConfigErrorsAll, EveryProblemIsReportedNotJustTheFirst) {
     auto report = check_config_text(R"({"version":3,"endpoints":[
-        {"endpoint":"/a","extra_config":{"qos/ratelimit/router":{"max_rate":"x"}}},
-        {"endpoint":"/b","extra_config":{"qos/ratelimit/router":{"max_rate":-2}}}]})");
+        {"backend": [{"url_pattern": "/"}], "endpoint":"/a","extra_config":{"qos/ratelimit/router":{"max_rate":"x"}}},
+        {"backend": [{"url_pattern": "/"}], "endpoint":"/b","extra_config":{"qos/ratelimit/router":{"max_rate":-2}}}]})");
     EXPECT_EQ(report.problems.size(), 2u) << joined(report.problems);
 }
 
@@ -306,7 +323,7 @@ TEST(ConfigDefaults, CapacityAndEveryFollowKrakend) {
     };
     for (const auto& c : cases) {
         const std::string text =
-            std::string(R"({"version":3,"endpoints":[{"endpoint":"/x","extra_config":{"qos/ratelimit/router":)") +
+            std::string(R"({"version":3,"endpoints":[{"backend": [{"url_pattern": "/"}], "endpoint":"/x","extra_config":{"qos/ratelimit/router":)") +
             c.block + "}}]}";
         auto loaded = parse_config(text);
         ASSERT_TRUE(loaded) << c.block << ": " << loaded.error().message;
@@ -319,7 +336,7 @@ TEST(ConfigDefaults, CapacityAndEveryFollowKrakend) {
 }
 
 TEST(ConfigDefaults, ZeroRateMeansNoLimitAndStrategyDefaultsToIp) {
-    auto loaded = parse_config(R"({"version":3,"endpoints":[{"endpoint":"/x","extra_config":
+    auto loaded = parse_config(R"({"version":3,"endpoints":[{"backend": [{"url_pattern": "/"}], "endpoint":"/x","extra_config":
         {"qos/ratelimit/router":{"max_rate":0,"client_max_rate":4,"STRATEGY_IS_MISSING":1}}}]})");
     ASSERT_TRUE(loaded) << loaded.error().message;
     const auto& rl = *loaded->endpoints[0].router_limit;
@@ -332,7 +349,7 @@ TEST(ConfigDefaults, ZeroRateMeansNoLimitAndStrategyDefaultsToIp) {
 }
 
 TEST(ConfigDefaults, StrategyIsCaseInsensitiveAndAnnotationsAreAccepted) {
-    auto loaded = parse_config(R"({"version":3,"endpoints":[{"endpoint":"/x/{t}","@comment":"hi",
+    auto loaded = parse_config(R"({"version":3,"endpoints":[{"backend": [{"url_pattern": "/"}], "endpoint":"/x/{t}","@comment":"hi",
         "extra_config":{"@note":"x","qos/ratelimit/router":{"client_max_rate":1,"strategy":"Header",
         "key":"X-Key","@why":"demo"}}}]})");
     ASSERT_TRUE(loaded) << loaded.error().message;
@@ -371,4 +388,217 @@ TEST(ConfigRobustness, TruncatedAndMutatedFilesNeverThrow) {
             mutated[next() % mutated.size()] = replacements[next() % sizeof replacements];
         EXPECT_NO_THROW((void)check_config_text(mutated));
     }
+}
+
+// ---- what KrakenD CE loads (lura's config, krakend-koanf, krakend-ce's namespace aliases) ----
+
+namespace {
+constexpr const char* kHost = R"("backend":[{"host":["http://10.0.0.2:8080"]}])";
+std::string with_backend(const std::string& endpoint_fields) {
+    return R"({"version":3,"endpoints":[{)" + endpoint_fields + "," + kHost + "}]}";
+}
+bool any_contains(const std::vector<std::string>& lines, std::string_view what) {
+    return std::any_of(lines.begin(), lines.end(),
+                       [&](const std::string& l) { return l.find(what) != std::string::npos; });
+}
+}  // namespace
+
+TEST(KrakendCompat, PlaceholdersInsideSegmentsLoad) {
+    auto loaded = parse_config(with_backend(R"("endpoint":"/files/{name}.json")"));
+    ASSERT_TRUE(loaded) << loaded.error().message;
+    EXPECT_EQ(loaded->endpoints[0].route, "/files/:name.json");
+    auto unrestful = parse_config(R"({"version":3,"disable_rest":true,"endpoints":[
+        {"endpoint":"/fhir/unrestful${translate}",)" + std::string(kHost) + "}]}");
+    ASSERT_TRUE(unrestful) << unrestful.error().message;
+    EXPECT_EQ(unrestful->endpoints[0].route, "/fhir/unrestful$:translate");
+    // Without disable_rest the braces stay literal (lura only converts "/{name}").
+    auto literal = parse_config(with_backend(R"("endpoint":"/fhir/unrestful${translate}")"));
+    ASSERT_TRUE(literal) << literal.error().message;
+    EXPECT_EQ(literal->endpoints[0].route, "/fhir/unrestful${translate}");
+    // The param strategy names gin's placeholder.
+    auto param = parse_config(with_backend(R"("endpoint":"/u/{id}.json","extra_config":{"qos/ratelimit/router":
+        {"client_max_rate":1,"strategy":"param","key":"id.json"}})"));
+    ASSERT_TRUE(param) << param.error().message;
+}
+
+TEST(KrakendCompat, LooseTypesAsMapstructureWeaklyTypedInputConverts) {
+    for (const char* version : {R"("3")", R"("+3")", R"("0x3")", R"("03")", "3.0", "3.7"}) {
+        auto loaded = parse_config(std::string(R"({"version":)") + version + "}");
+        EXPECT_TRUE(loaded) << version << ": " << (loaded ? "" : loaded.error().message);
+    }
+    for (const char* version : {R"("3.0")", R"("three")", R"("")", "true", "2.9", "[3]", "null"})
+        EXPECT_FALSE(parse_config(std::string(R"({"version":)") + version + "}")) << version;
+
+    auto loaded = parse_config(R"({"version":3,"host":"http://10.0.0.9:81","endpoints":[
+        {"endpoint":"/one","backend":{"host":"http://10.0.0.2:8080","url_pattern":"/x"}},
+        {"endpoint":"/root","backend":{"url_pattern":"/y"}}]})");
+    ASSERT_TRUE(loaded) << loaded.error().message;
+    ASSERT_EQ(loaded->endpoints[0].backends.size(), 1u);
+    EXPECT_EQ(loaded->endpoints[0].backends[0].json_path, "$.endpoints[0].backend");
+    ASSERT_EQ(loaded->endpoints[0].backends[0].hosts.size(), 1u);
+    EXPECT_EQ(loaded->endpoints[0].backends[0].hosts[0].port, 8080);
+    ASSERT_EQ(loaded->endpoints[1].backends[0].hosts.size(), 1u);  // the root's, given as a string
+    EXPECT_EQ(loaded->endpoints[1].backends[0].hosts[0].port, 81);
+
+    auto one_endpoint = parse_config(R"({"version":3,"endpoints":{"endpoint":"/a",)" + std::string(kHost) + "}}");
+    ASSERT_TRUE(one_endpoint) << one_endpoint.error().message;
+    EXPECT_EQ(one_endpoint->endpoints[0].json_path, "$.endpoints");
+}
+
+TEST(KrakendCompat, OneDotXNamespacesLoadAsV2) {
+    auto loaded = parse_config(R"({"version":3,
+        "extra_config":{"github_com/devopsfaith/krakend-botdetector":{"deny":["curl"]}},
+        "endpoints":[{"endpoint":"/a","backend":[{"host":["http://10.0.0.2"],"extra_config":
+          {"github.com/devopsfaith/krakend-circuitbreaker/gobreaker":{"interval":60,"timeout":10,"max_errors":1}}}]}]})");
+    ASSERT_TRUE(loaded) << loaded.error().message;
+    ASSERT_TRUE(loaded->bot_detector);
+    EXPECT_EQ(loaded->bot_detector->deny, std::vector<std::string>{"curl"});
+    ASSERT_TRUE(loaded->endpoints[0].backends[0].circuit_breaker);
+    EXPECT_TRUE(loaded->ignored_namespaces.empty());
+    EXPECT_EQ(loaded->endpoints[0].backends[0].blocks.at("qos/circuit-breaker"),
+              R"($.endpoints[0].backend[0].extra_config["github.com/devopsfaith/krakend-circuitbreaker/gobreaker"])");
+    // The underscore spelling of the breaker is no alias in KrakenD: ignored, as there.
+    auto other = parse_config(with_backend(R"("endpoint":"/a","extra_config":{"github_com/devopsfaith/krakend-circuitbreaker/gobreaker":{}})"));
+    ASSERT_TRUE(other);
+    EXPECT_TRUE(has_ignored(*other, "github_com/devopsfaith/krakend-circuitbreaker/gobreaker"));
+    // Both names in one block: the v2 one wins, as lura's Normalize does.
+    auto both = parse_config(R"({"version":3,"extra_config":{"security/bot-detector":{"deny":["a"]},
+        "github_com/devopsfaith/krakend-botdetector":{"deny":["b"]}}})");
+    ASSERT_TRUE(both) << both.error().message;
+    EXPECT_EQ(both->bot_detector->deny, std::vector<std::string>{"a"});
+    EXPECT_TRUE(any_contains(both->warnings, "KrakenD uses the \"security/bot-detector\" block"));
+}
+
+TEST(KrakendCompat, MethodsKrakendDoesNotRegisterAreWarned) {
+    for (const char* method : {"HEAD", "options", "TRACE", "CONNECT"}) {
+        auto loaded = parse_config(with_backend(std::string(R"("endpoint":"/a","method":")") + method + "\""));
+        ASSERT_TRUE(loaded) << method;
+        EXPECT_FALSE(loaded->endpoints[0].krakend_registers) << method;
+        EXPECT_TRUE(any_contains(loaded->warnings, "KrakenD CE does not register")) << method;
+    }
+    auto get = parse_config(with_backend(R"("endpoint":"/a","method":"delete")"));
+    ASSERT_TRUE(get);
+    EXPECT_TRUE(get->endpoints[0].krakend_registers);
+    EXPECT_TRUE(get->warnings.empty());
+}
+
+TEST(KrakendCompat, HostlessWarningOnlyForBackendsThatNeedAddresses) {
+    auto plain = parse_config(R"({"version":3,"endpoints":[{"endpoint":"/a","backend":[{"url_pattern":"/",
+        "extra_config":{"modifier/martian":{}}}]}]})");
+    ASSERT_TRUE(plain);
+    EXPECT_FALSE(any_contains(plain->warnings, "backend without host")) << joined(plain->warnings);
+    auto cb = parse_config(R"({"version":3,"endpoints":[{"endpoint":"/a","backend":[{"url_pattern":"/",
+        "extra_config":{"qos/circuit-breaker":{"interval":1,"timeout":1,"max_errors":1}}}]}]})");
+    ASSERT_TRUE(cb);
+    EXPECT_TRUE(any_contains(cb->warnings, "backend without host (here or at the root): its "
+                                           "qos/circuit-breaker can never match"))
+        << joined(cb->warnings);
+}
+
+TEST(KrakendCompat, ClientLimitWithoutStrategySaysKrakendWouldNotLimit) {
+    auto loaded = parse_config(with_backend(R"("endpoint":"/a","extra_config":{"qos/ratelimit/router":{"client_max_rate":2}})"));
+    ASSERT_TRUE(loaded);
+    EXPECT_FALSE(loaded->endpoints[0].router_limit->client->strategy_given);
+    EXPECT_TRUE(any_contains(loaded->warnings, "KrakenD CE (krakend-ratelimit v3.3.1) logs \"Unknown "
+                                               "strategy\" and limits no client at all"));
+}
+
+TEST(KrakendCompat, PubSubBackendsAreNotEnforceable) {
+    auto loaded = parse_config(R"({"version":3,"endpoints":[
+        {"endpoint":"/produce","method":"POST","backend":[{"host":["kafka://"],"disable_host_sanitize":true,
+          "extra_config":{"backend/pubsub/publisher":{"topic_url":"t"},
+                          "qos/ratelimit/proxy":{"max_rate":1}}}]},
+        {"endpoint":"/fn","backend":[{"host":["http://ignored"],"extra_config":{"backend/lambda":{"function_name":"f"}}}]},
+        {"endpoint":"/mem","backend":[{"host":["mem://topic"],"disable_host_sanitize":true}]}]})");
+    ASSERT_TRUE(loaded) << loaded.error().message;
+    ASSERT_EQ(loaded->unenforceable_backends.size(), 3u);
+    EXPECT_EQ(loaded->unenforceable_backends[0].json_path, "$.endpoints[0].backend[0]");
+    EXPECT_EQ(loaded->unenforceable_backends[0].reason, R"(namespace "backend/pubsub/publisher")");
+    EXPECT_EQ(loaded->unenforceable_backends[0].dropped, std::vector<std::string>{"qos/ratelimit/proxy"});
+    EXPECT_FALSE(loaded->endpoints[0].backends[0].proxy_limit);  // dropped: it could never apply
+    EXPECT_EQ(loaded->unenforceable_backends[1].reason, R"(namespace "backend/lambda")");
+    EXPECT_EQ(loaded->unenforceable_backends[2].reason, R"(host scheme "mem")");
+    EXPECT_TRUE(any_contains(loaded->warnings, "its qos/ratelimit/proxy cannot apply"));
+}
+
+// check-config --json's "enforced": one entry per loaded block, with the status it answers.
+TEST(KrakendCompat, EnforcementListsEveryBlockWithItsStatus) {
+    auto loaded = parse_config(R"({"version":3,"extra_config":{"qos/ratelimit/service":{"max_rate":100}},
+        "endpoints":[{"endpoint":"/u/{id}","method":"HEAD","extra_config":{
+            "qos/ratelimit/router":{"client_max_rate":2},"security/bot-detector":{"deny":["x"]}},
+          "backend":[{"host":["http://10.0.0.2:8080"],"extra_config":{
+            "qos/ratelimit/proxy":{"max_rate":5},
+            "qos/circuit-breaker":{"interval":60,"timeout":10,"max_errors":2}}}]}]})");
+    ASSERT_TRUE(loaded) << loaded.error().message;
+    const auto plan = enforcement_json(*loaded);
+    ASSERT_EQ(plan.size(), 5u) << plan.dump(1);
+    EXPECT_EQ(plan[0]["namespace"], "qos/ratelimit/service");
+    EXPECT_EQ(plan[0]["shared"]["status"], 503);
+    EXPECT_EQ(plan[1]["namespace"], "security/bot-detector");
+    EXPECT_EQ(plan[1]["status"], 403);
+    const auto& router = plan[2];
+    EXPECT_EQ(router["json_path"], R"($.endpoints[0].extra_config["qos/ratelimit/router"])");
+    EXPECT_EQ(router["method"], "HEAD");
+    EXPECT_EQ(router["route"], "/u/:id");
+    EXPECT_EQ(router["client"]["status"], 429);
+    EXPECT_EQ(router["client"]["strategy"], "ip");
+    EXPECT_EQ(router["krakend_differs"].size(), 2u);  // HEAD, and no strategy
+    EXPECT_EQ(plan[3]["namespace"], "qos/circuit-breaker");
+    EXPECT_EQ(plan[3]["hosts"][0], "http://10.0.0.2:8080");
+    EXPECT_EQ(plan[3]["status"], 503);
+    EXPECT_EQ(plan[4]["namespace"], "qos/ratelimit/proxy");
+    EXPECT_EQ(plan[4]["backend"], "$.endpoints[0].backend[0]");
+    EXPECT_EQ(plan[4]["shared"]["every"], "1s");
+}
+
+// krakend-ce's own 1.x examples: {"interval":60,"timeout":10,"maxErrors":1} under the 1.x name.
+// KrakenD's ConfigGetter ignores "maxErrors" (max_errors 0) and loads the file.
+TEST(KrakendCompat, LegacyBreakerIsReadAsItsModuleReadsIt) {
+    auto loaded = parse_config(R"({"version":3,"endpoints":[{"endpoint":"/a","backend":[{"host":["http://10.0.0.2"],
+        "extra_config":{"github.com/devopsfaith/krakend-circuitbreaker/gobreaker":
+          {"interval":60.9,"timeout":"10","maxErrors":1}}}]}]})");
+    ASSERT_TRUE(loaded) << loaded.error().message;
+    const auto& cb = loaded->endpoints[0].backends[0].circuit_breaker;
+    ASSERT_TRUE(cb);
+    EXPECT_EQ(cb->interval_s, 60u);
+    EXPECT_EQ(cb->timeout_s, 0u);   // a string is no number to ConfigGetter
+    EXPECT_EQ(cb->max_errors, 0u);
+    EXPECT_TRUE(any_contains(loaded->warnings, "maxErrors: unknown field, ignored"));
+    auto zero = parse_config(R"({"version":3,"endpoints":[{"endpoint":"/a","backend":[{"host":["http://10.0.0.2"],
+        "extra_config":{"github.com/devopsfaith/krakend-circuitbreaker/gobreaker":{"maxErrors":1}}}]}]})");
+    ASSERT_TRUE(zero) << zero.error().message;
+    EXPECT_FALSE(zero->endpoints[0].backends[0].circuit_breaker);
+}
+
+// Go's JSON and lura's Init, byte for byte: a BOM is refused, invalid UTF-8 in strings is not, an
+// invalid `address` and a no-op endpoint with several backends are.
+TEST(KrakendCompat, JsonLayerAndInitChecksAsKrakend) {
+    EXPECT_FALSE(parse_config("\xef\xbb\xbf{\"version\":3}"));
+    auto latin1 = parse_config("{\"version\":3,\"@comment\":\"caf\xe9\",\"name\":\"\xc0\xaf\"}");
+    EXPECT_TRUE(latin1) << (latin1 ? "" : latin1.error().message);
+    EXPECT_FALSE(parse_config("{\"version\":3}\xe9"));
+    EXPECT_TRUE(parse_config(R"({"version":3,"address":"::1"})"));
+    auto address = check_config_text(R"({"version":3,"address":"nope"})");
+    EXPECT_TRUE(any_contains(address.problems, "$.address: expected an IP address")) << joined(address.problems);
+    const std::string two = R"("backend":[{"host":["http://a"]},{"host":["http://b"]}])";
+    auto noop = check_config_text(R"({"version":3,"output_encoding":"no-op","endpoints":[{"endpoint":"/a",)" + two + "}]}");
+    EXPECT_TRUE(any_contains(noop.problems, "$.endpoints[0].backend: 2 backends with output_encoding \"no-op\""))
+        << joined(noop.problems);
+    EXPECT_TRUE(parse_config(R"({"version":3,"output_encoding":"no-op","endpoints":[{"endpoint":"/a","output_encoding":"json",)" + two + "}]}"));
+}
+
+// lura's initBackendURLMappings: url_pattern placeholders come from the endpoint (lura's names, not
+// gin's), or are sequential-proxy values or JWT claims.
+TEST(KrakendCompat, UrlPatternPlaceholdersMustBeDefined) {
+    const auto file = [](const char* endpoint, const char* url_pattern) {
+        return std::string(R"({"version":3,"endpoints":[{"endpoint":")") + endpoint +
+               R"(","backend":[{"host":["http://a"],"url_pattern":")" + url_pattern + R"("}]}]})";
+    };
+    EXPECT_TRUE(parse_config(file("/files/{name}.json", "/store/{name}")));
+    EXPECT_TRUE(parse_config(file("/x", "/y/{resp0_id}/{JWT.sub}")));
+    auto undefined = check_config_text(file("/x", "/x/{id}"));
+    EXPECT_TRUE(any_contains(undefined.problems, "$.endpoints[0].backend[0].url_pattern: {id} is no "
+                                                 "placeholder of the endpoint (it has none)"))
+        << joined(undefined.problems);
+    EXPECT_FALSE(parse_config(file("/x/{id}", "/x/{ID}")));
 }

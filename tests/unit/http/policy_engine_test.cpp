@@ -51,7 +51,7 @@ std::string endpoints(const std::string& list, const std::string& root_extra = "
 }  // namespace
 
 TEST(PolicyEngine, EndpointLimitGives503WithRetryAfter) {
-    Harness h(endpoints(R"([{"endpoint":"/limited","extra_config":{"qos/ratelimit/router":
+    Harness h(endpoints(R"([{"backend": [{"url_pattern": "/"}], "endpoint":"/limited","extra_config":{"qos/ratelimit/router":
         {"max_rate":2,"capacity":2}}}])"));
     EXPECT_TRUE(allowed(h.send("GET", "/limited")));
     EXPECT_TRUE(allowed(h.send("GET", "/limited?x=1", "198.51.100.1")));
@@ -78,7 +78,7 @@ TEST(PolicyEngine, EndpointLimitGives503WithRetryAfter) {
 // The backend serves HEAD as GET: HEAD spends the GET endpoint's tokens, spelled any way the
 // backend would resolve to the same path.
 TEST(PolicyEngine, HeadSpendsTheGetEndpointsTokens) {
-    Harness h(endpoints(R"([{"endpoint":"/limited","extra_config":{"qos/ratelimit/router":
+    Harness h(endpoints(R"([{"backend": [{"url_pattern": "/"}], "endpoint":"/limited","extra_config":{"qos/ratelimit/router":
         {"max_rate":1,"capacity":3,"every":"1h"}}}])"));
     EXPECT_TRUE(allowed(h.send("HEAD", "/limited")));
     EXPECT_TRUE(allowed(h.send("GET", "//limited")));
@@ -89,7 +89,7 @@ TEST(PolicyEngine, HeadSpendsTheGetEndpointsTokens) {
 }
 
 TEST(PolicyEngine, ClientLimitByIpIs429PerAddress) {
-    Harness h(endpoints(R"([{"endpoint":"/api/{id}","extra_config":{"qos/ratelimit/router":
+    Harness h(endpoints(R"([{"backend": [{"url_pattern": "/"}], "endpoint":"/api/{id}","extra_config":{"qos/ratelimit/router":
         {"client_max_rate":1,"client_capacity":2,"every":"10s","strategy":"ip"}}}])"));
     for (const char* ip : {"192.0.2.1", "2001:db8::1"}) {
         EXPECT_TRUE(allowed(h.send("GET", "/api/1", ip)));
@@ -108,7 +108,7 @@ TEST(PolicyEngine, ClientLimitByIpIs429PerAddress) {
 }
 
 TEST(PolicyEngine, HeaderStrategyKeepsKeysApartAndMissingKeyIs429) {
-    Harness h(endpoints(R"([{"endpoint":"/k","extra_config":{"qos/ratelimit/router":
+    Harness h(endpoints(R"([{"backend": [{"url_pattern": "/"}], "endpoint":"/k","extra_config":{"qos/ratelimit/router":
         {"client_max_rate":1,"client_capacity":1,"strategy":"header","key":"X-Api-Key"}}}])"));
     EXPECT_TRUE(allowed(h.send("GET", "/k", "192.0.2.1", {{"x-api-key", "alpha"}})));
     EXPECT_FALSE(allowed(h.send("GET", "/k", "192.0.2.2", {{"X-API-KEY", "alpha"}})));  // same key
@@ -122,7 +122,7 @@ TEST(PolicyEngine, HeaderStrategyKeepsKeysApartAndMissingKeyIs429) {
 }
 
 TEST(PolicyEngine, ParamStrategyUsesThePlaceholderValue) {
-    Harness h(endpoints(R"([{"endpoint":"/t/{tenant}/items","extra_config":{"qos/ratelimit/router":
+    Harness h(endpoints(R"([{"backend": [{"url_pattern": "/"}], "endpoint":"/t/{tenant}/items","extra_config":{"qos/ratelimit/router":
         {"client_max_rate":1,"client_capacity":1,"strategy":"param","key":"tenant"}}}])"));
     EXPECT_TRUE(allowed(h.send("GET", "/t/acme/items")));
     EXPECT_FALSE(allowed(h.send("GET", "/t/acme/items", "198.51.100.7")));
@@ -131,7 +131,7 @@ TEST(PolicyEngine, ParamStrategyUsesThePlaceholderValue) {
 }
 
 TEST(PolicyEngine, ForwardedForOnlyFromTrustedProxiesReadRightToLeft) {
-    Harness h(endpoints(R"([{"endpoint":"/f","extra_config":{"qos/ratelimit/router":
+    Harness h(endpoints(R"([{"backend": [{"url_pattern": "/"}], "endpoint":"/f","extra_config":{"qos/ratelimit/router":
         {"client_max_rate":1,"client_capacity":1,"strategy":"ip","key":"X-Forwarded-For"}}}])",
                         R"({"xdp-throttle":{"trusted_proxies":["10.0.0.0/8"]}})"));
     const char* proxy = "10.1.1.1";
@@ -148,7 +148,7 @@ TEST(PolicyEngine, ForwardedForOnlyFromTrustedProxiesReadRightToLeft) {
 }
 
 TEST(PolicyEngine, ServiceLimitComesFirstAndCountsEveryPath) {
-    Harness h(endpoints(R"([{"endpoint":"/e","extra_config":{"qos/ratelimit/router":{"max_rate":100}}}])",
+    Harness h(endpoints(R"([{"backend": [{"url_pattern": "/"}], "endpoint":"/e","extra_config":{"qos/ratelimit/router":{"max_rate":100}}}])",
                         R"({"qos/ratelimit/service":{"max_rate":3,"capacity":3}})"));
     EXPECT_TRUE(allowed(h.send("GET", "/e")));
     EXPECT_TRUE(allowed(h.send("GET", "/unmatched")));
@@ -160,7 +160,7 @@ TEST(PolicyEngine, ServiceLimitComesFirstAndCountsEveryPath) {
 }
 
 TEST(PolicyEngine, ServiceScopeMatchedLeavesUnmatchedPathsAlone) {
-    Harness h(endpoints(R"([{"endpoint":"/e"}])",
+    Harness h(endpoints(R"([{"backend": [{"url_pattern": "/"}], "endpoint":"/e"}])",
                         R"({"qos/ratelimit/service":{"client_max_rate":1,"client_capacity":1,"strategy":"ip"},
                             "xdp-throttle":{"service_limit_scope":"matched"}})"));
     EXPECT_TRUE(allowed(h.send("GET", "/e")));
@@ -173,7 +173,7 @@ TEST(PolicyEngine, ServiceScopeMatchedLeavesUnmatchedPathsAlone) {
 
 // KrakenD wraps an endpoint's rate limit in its bot detector: a bot spends no endpoint token.
 TEST(PolicyEngine, EndpointBotGets403WithoutSpendingTokens) {
-    Harness h(endpoints(R"([{"endpoint":"/e","extra_config":{
+    Harness h(endpoints(R"([{"backend": [{"url_pattern": "/"}], "endpoint":"/e","extra_config":{
         "security/bot-detector":{"deny":["evil"],"patterns":["crawler"]},
         "qos/ratelimit/router":{"max_rate":1,"capacity":1,"client_max_rate":1,"client_capacity":1,
                                 "strategy":"ip"}}}])"));
@@ -207,7 +207,7 @@ TEST(PolicyEngine, EndpointBotGets403WithoutSpendingTokens) {
 
 // The root detector sees every request, matched or not, before the service limit.
 TEST(PolicyEngine, ServiceBotDetectorComesFirstOnEveryPath) {
-    Harness h(endpoints(R"([{"endpoint":"/e"}])",
+    Harness h(endpoints(R"([{"backend": [{"url_pattern": "/"}], "endpoint":"/e"}])",
                         R"({"security/bot-detector":{"empty_user_agent_is_bot":true},
                             "qos/ratelimit/service":{"max_rate":1,"capacity":1}})"));
     for (const char* path : {"/e", "/unmatched", "/e"}) {
@@ -223,7 +223,7 @@ TEST(PolicyEngine, ServiceBotDetectorComesFirstOnEveryPath) {
 }
 
 TEST(PolicyEngine, BotRejectionHasNoRetryAfterNorRateLimitFields) {
-    Harness h(endpoints(R"([{"endpoint":"/e","extra_config":{"security/bot-detector":{"deny":["a"]}}}])"));
+    Harness h(endpoints(R"([{"backend": [{"url_pattern": "/"}], "endpoint":"/e","extra_config":{"security/bot-detector":{"deny":["a"]}}}])"));
     auto d = h.send("GET", "/e", "192.0.2.10", {{"User-Agent", "a"}});
     const xt::http::Rejection r = to_rejection(rejection(d));
     EXPECT_EQ(r.status, 403u);
@@ -268,7 +268,7 @@ TEST(PolicyEngine, ProxyLimitOnlyForTheBackendTheFlowGoesTo) {
 }
 
 TEST(PolicyEngine, AdmitsCapacityPlusRateTimesT) {
-    Harness h(endpoints(R"([{"endpoint":"/r","extra_config":{"qos/ratelimit/router":
+    Harness h(endpoints(R"([{"backend": [{"url_pattern": "/"}], "endpoint":"/r","extra_config":{"qos/ratelimit/router":
         {"client_max_rate":10,"client_capacity":5,"strategy":"ip"}}}])"));
     // 3 seconds of a request every millisecond: 5 + 10 * 3 = 35 admitted.
     int admitted = 0;
@@ -280,7 +280,7 @@ TEST(PolicyEngine, AdmitsCapacityPlusRateTimesT) {
 }
 
 TEST(PolicyEngine, ClientBucketsAreBounded) {
-    Harness h(endpoints(R"([{"endpoint":"/b","extra_config":{"qos/ratelimit/router":
+    Harness h(endpoints(R"([{"backend": [{"url_pattern": "/"}], "endpoint":"/b","extra_config":{"qos/ratelimit/router":
         {"client_max_rate":1,"client_capacity":1,"strategy":"header","key":"K"}}}])",
                         R"({"xdp-throttle":{"flows":{"max_clients_per_limit":10,"overflow_clients":5}}})"));
     int admitted = 0;
@@ -297,9 +297,9 @@ TEST(PolicyEngine, ClientBucketsAreBounded) {
 
 // An attacker owns a whole IPv6 /64: it is one client unless configured otherwise.
 TEST(PolicyEngine, Ipv6ClientsAreKeyedByTheirSlash64) {
-    Harness h(endpoints(R"([{"endpoint":"/v6","extra_config":{"qos/ratelimit/router":
+    Harness h(endpoints(R"([{"backend": [{"url_pattern": "/"}], "endpoint":"/v6","extra_config":{"qos/ratelimit/router":
         {"client_max_rate":1,"client_capacity":2,"every":"1h","strategy":"ip"}}},
-        {"endpoint":"/narrow","extra_config":{"qos/ratelimit/router":
+        {"backend": [{"url_pattern": "/"}], "endpoint":"/narrow","extra_config":{"qos/ratelimit/router":
         {"client_max_rate":1,"client_capacity":1,"every":"1h","strategy":"ip"},
         "xdp-throttle":{"ipv6_prefix":128,"ipv4_prefix":24}}}])"));
     EXPECT_TRUE(allowed(h.send("GET", "/v6", "2001:db8:1:2::1")));
@@ -316,9 +316,9 @@ TEST(PolicyEngine, Ipv6ClientsAreKeyedByTheirSlash64) {
 }
 
 TEST(PolicyEngine, ClientTablesReportTheirFillLevel) {
-    Harness h(endpoints(R"([{"endpoint":"/a","extra_config":{"qos/ratelimit/router":
+    Harness h(endpoints(R"([{"backend": [{"url_pattern": "/"}], "endpoint":"/a","extra_config":{"qos/ratelimit/router":
         {"client_max_rate":1,"client_capacity":2,"every":"1h","strategy":"ip"}}},
-        {"endpoint":"/b"}])"));
+        {"backend": [{"url_pattern": "/"}], "endpoint":"/b"}])"));
     h.send("GET", "/a", "192.0.2.1");
     h.send("GET", "/a", "192.0.2.2");
     h.send("GET", "/a", "192.0.2.2");
