@@ -17,12 +17,6 @@
 
 namespace xt::config {
 
-// The status codes the gateway answers (policy/engine.hpp), KrakenD's own.
-inline constexpr unsigned kSharedLimitStatus = 503;  // service, endpoint and proxy buckets
-inline constexpr unsigned kClientLimitStatus = 429;
-inline constexpr unsigned kOpenBreakerStatus = 503;
-inline constexpr unsigned kBotStatus = 403;
-
 nlohmann::json enforcement_json(const Config& config);
 
 // `unenforceable_backends` as JSON: [{"json_path", "reason", "dropped": [namespaces]}].

@@ -21,6 +21,13 @@
 namespace xt::config {
 
 inline constexpr const char* kOwnNamespace = "xdp-throttle";
+
+// The status codes the gateway answers (policy/engine.cpp decides them, check-config --json reports
+// them): KrakenD's own, except 503 for an open breaker (KrakenD: 500), which clients can act on.
+inline constexpr unsigned kSharedLimitStatus = 503;  // service, endpoint and proxy buckets
+inline constexpr unsigned kClientLimitStatus = 429;
+inline constexpr unsigned kOpenBreakerStatus = 503;
+inline constexpr unsigned kBotStatus = 403;
 // The KrakenD namespaces this project enforces.
 inline constexpr std::string_view kRouterNs = "qos/ratelimit/router";
 inline constexpr std::string_view kServiceNs = "qos/ratelimit/service";

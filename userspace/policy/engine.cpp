@@ -173,7 +173,7 @@ struct PolicyEngine::Impl {
         counters.bots.add(verdict);
         if (!verdict.bot) return std::nullopt;
         Reject r;
-        r.status = 403;
+        r.status = config::kBotStatus;
         r.retry_after_s = 0;
         r.limit = LimitKind::bot;
         r.endpoint = endpoint;
@@ -202,13 +202,13 @@ struct PolicyEngine::Impl {
         if (set.shared) {
             auto outcome = set.shared->bucket.take(set.shared->params, now);
             if (!outcome.admitted)
-                return make_reject(503, shared_kind, set.shared->params, outcome.wait_ns, endpoint);
+                return make_reject(config::kSharedLimitStatus, shared_kind, set.shared->params, outcome.wait_ns, endpoint);
         }
         if (set.client) {
             ClientLimit& cl = *set.client;
             auto who = client_identity(cl.config, request, match, trusted_proxies, cl.prefixes);
             if (!who) {
-                Reject r = make_reject(429, client_kind, cl.params, cl.params.interval_ns, endpoint);
+                Reject r = make_reject(config::kClientLimitStatus, client_kind, cl.params, cl.params.interval_ns, endpoint);
                 r.missing_client_key = true;
                 return r;
             }
@@ -219,7 +219,7 @@ struct PolicyEngine::Impl {
             counters.client_overflow_episodes += cl.buckets.overflow_episodes() - episodes_before;
             if (taken.overflow) ++counters.client_overflow_requests;
             if (!taken.outcome.admitted)
-                return make_reject(429, client_kind, cl.params, taken.outcome.wait_ns, endpoint);
+                return make_reject(config::kClientLimitStatus, client_kind, cl.params, taken.outcome.wait_ns, endpoint);
         }
         return std::nullopt;
     }
@@ -341,7 +341,7 @@ Decision PolicyEngine::decide(const RequestInfo& request) {
         const auto refused = breaker->breaker.before_request(now);
         impl.note_changes(*breaker);
         Reject r;
-        r.status = 503;
+        r.status = config::kOpenBreakerStatus;
         r.limit = LimitKind::circuit;
         r.endpoint = endpoint;
         r.retry_after_s = whole_seconds_at_least_one(refused.retry_after_ns);
@@ -360,7 +360,7 @@ Decision PolicyEngine::decide(const RequestInfo& request) {
             }
         }
     }
-    if (refusing) return rejected(make_reject(503, LimitKind::proxy, refusing->params, longest_wait, endpoint));
+    if (refusing) return rejected(make_reject(config::kSharedLimitStatus, LimitKind::proxy, refusing->params, longest_wait, endpoint));
     for (SharedLimit* limit : hit) limit->bucket.take(limit->params, now);
 
     Allow allowed;
