@@ -90,7 +90,9 @@ EOF
 #   /download                           a 1 MB random file ($BLOB_SHA = its sha256)
 #   /upload/<name> (PUT)                stored in $XT_TMP/www/upload/ (chunked uploads too)
 #   /ws                                 WebSocket, proxied to 127.0.0.1:9001 (ws_echo_start)
+# and a test's own locations, given as the first argument (nginx syntax, inside the server block).
 nginx_start() {
+  local extra=${1:-}
   local d=$XT_TMP/nginx
   mkdir -p "$d/temp" "$XT_TMP/www/upload"
   head -c 1048576 /dev/urandom >"$XT_TMP/www/download"
@@ -116,6 +118,7 @@ nginx_start() {
       proxy_set_header Upgrade \$http_upgrade;
       proxy_set_header Connection "upgrade";
     }
+$extra
   }
 }
 EOF

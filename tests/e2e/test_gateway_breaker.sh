@@ -41,30 +41,15 @@ for _ in $(seq 50); do
   sleep 0.1
 done
 
-d=$XT_TMP/nginx
-mkdir -p "$d/temp" "$XT_TMP/www"
-{
-  nginx_conf_head "$d" 1 "$d/access.log"
-  cat <<EOF
-  default_type text/plain;
-  server {
-    listen 80 backlog=4096;
-    listen [::]:80 backlog=4096;
-    root $XT_TMP/www;
-    location = /free { return 200 "free\n"; }
+nginx_start '
     location = /other { return 200 "other\n"; }
     location = /flaky {
-      if (!-f $XT_TMP/www/healthy) { return 500 "down\n"; }
+      if (!-f '"$XT_TMP"'/www/healthy) { return 500 "down\n"; }
       proxy_pass http://127.0.0.1:9002;
     }
     location = /reset { return 444; }
     location = /slow { proxy_pass http://127.0.0.1:9002; }
-    location = /hang { proxy_pass http://127.0.0.1:9002; }
-  }
-}
-EOF
-} >"$d/nginx.conf"
-nginx_serve
+    location = /hang { proxy_pass http://127.0.0.1:9002; }'
 gw_attach
 
 cat >"$XT_TMP/gateway.json" <<EOF
